@@ -1,0 +1,46 @@
+# zerocopy — the two commands: `make run` and `make test`.
+# Each installs missing Debian packages (as root, apt-get update only when
+# something is missing), configures and builds with CMake, then runs.
+
+BUILD      ?= build
+BUILD_TYPE ?= Release
+JOBS       ?= $(shell nproc)
+ZC         := $(BUILD)/apps/zc/zc
+
+# Build, test and comparison tools, all from Debian 12.
+PACKAGES := cmake g++ make pkg-config liburing-dev libgtest-dev libgmock-dev libbenchmark-dev \
+            libcli11-dev libfmt-dev nlohmann-json3-dev node-llhttp libssl-dev \
+            socat netcat-openbsd coreutils
+
+.PHONY: all deps configure build run test bench-peers clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "zerocopy: installing missing packages:" $$missing; \
+	  if [ "$$(id -u)" != 0 ]; then echo "zerocopy: run as root (or install: $$missing)"; exit 1; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
+	fi
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@./bench/demo $(ZC)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 600
+
+bench-peers: build
+	./bench/vs-peers $(ZC)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,31 @@
+// endpoint — what the engine knows about one side of a transfer.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <expected>
+#include <string>
+
+#include "zerocopy/error.hpp"
+#include "zerocopy/strategy.hpp"
+
+namespace zc::detail {
+
+struct endpoint {
+    int fd = -1;
+    fd_kind kind = fd_kind::other;
+    struct stat st {};
+    int status_flags = 0; // fcntl(F_GETFL): O_NONBLOCK, O_APPEND, access mode
+
+    bool nonblocking() const noexcept;
+    bool appending() const noexcept;
+    bool is_socket() const noexcept;
+    bool is_stream() const noexcept; // pipe or socket: no offsets, no size
+    // "regular file", "pipe", "TCP socket", … for error messages.
+    std::string describe() const;
+};
+
+// fstat + fcntl + (for sockets) getsockopt(SO_DOMAIN/SO_TYPE).
+std::expected<endpoint, error> inspect(int fd, const char* role);
+
+} // namespace zc::detail

@@ -1,0 +1,13 @@
+// msg-zerocopy: being written (placeholder so the tree builds; never shipped as done).
+#include "strategies/strategy.hpp"
+
+namespace zc::detail {
+namespace {
+std::optional<std::string> refuses(const endpoint&, const endpoint&) { return std::nullopt; }
+std::optional<error> probe() { return error::from_errno(ENOSYS, "msg-zerocopy: not implemented yet"); }
+std::expected<std::unique_ptr<mover>, error> open(transfer_context&) {
+    return std::unexpected(error::from_errno(ENOSYS, "msg-zerocopy"));
+}
+} // namespace
+extern const strategy_ops msg_zerocopy_ops{strategy_id::msg_zerocopy, "msg-zerocopy", "", "", refuses, probe, open};
+} // namespace zc::detail
