@@ -1,0 +1,84 @@
+// zc cat [--strategy S] [--json] FILE...
+//
+// Each file to stdout in order, whatever stdout is (pipe, file, terminal,
+// socket); "-" is stdin. Like cat, a file that cannot be read is reported and
+// skipped, and the exit code is 1; a stdout that fails (EPIPE, ENOSPC) stops
+// everything, since every later file would fail the same way.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "diagnostics.hpp"
+#include "input_file.hpp"
+#include "transfer_flags.hpp"
+#include "transfer_report.hpp"
+
+namespace zc::cli {
+namespace {
+
+struct cat_arguments {
+    transfer_flags flags;
+    std::vector<std::string> files;
+};
+
+// Errors that concern stdout rather than the file being read.
+bool sink_failed(const error& failure) {
+    const int e = failure.errno_value();
+    return e == EPIPE || e == ECONNRESET || e == ENOSPC || e == EDQUOT || e == EFBIG;
+}
+
+int run_cat(const cat_arguments& args) {
+    int status = exit_success;
+    transfer_stats total;
+    progress_meter meter(args.flags.progress_choice());
+    for (const auto& name : args.files) {
+        input_file input;
+        int source_fd = STDIN_FILENO;
+        if (name != "-") {
+            auto opened = open_input(name);
+            if (!opened) {
+                status = report_failure(opened.error());
+                continue;
+            }
+            input = std::move(*opened);
+            source_fd = input.fd.get();
+        }
+        auto options = args.flags.to_options();
+        const std::uint64_t before = total.bytes;
+        if (meter.enabled())
+            options.on_progress = [&meter, before](std::uint64_t done, std::optional<std::uint64_t>) {
+                meter.update(before + done, std::nullopt);
+            };
+        auto stats = transfer(source_fd, STDOUT_FILENO, options);
+        if (!stats) {
+            auto failure = stats.error();
+            status = report_failure(failure.wrap(fmt::format("cat '{}'", name == "-" ? "stdin" : name)));
+            if (sink_failed(failure)) break;
+            continue;
+        }
+        accumulate(total, *stats);
+    }
+    meter.finish();
+    if (args.flags.json && status == exit_success) print_json(stderr, stats_to_json(total));
+    return status;
+}
+
+} // namespace
+
+command add_cat_command(CLI::App& zc) {
+    auto args = std::make_shared<cat_arguments>();
+    auto* app = zc.add_subcommand("cat", "Write each FILE to stdout, in order ('-' is stdin)");
+    add_strategy_option(*app, args->flags);
+    add_json_option(*app, args->flags, "stderr (stdout carries the data)");
+    add_progress_options(*app, args->flags);
+    app->add_option("FILE", args->files, "Files to write out; '-' reads stdin")->type_name("")->required();
+    return {app, [args] { return run_cat(*args); }};
+}
+
+} // namespace zc::cli

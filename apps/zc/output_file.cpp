@@ -1,0 +1,134 @@
+#include "output_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace zc::cli {
+namespace {
+
+// The temporary file to remove if a signal ends the process. One at a time:
+// zc writes one destination per run. Plain char array: the handler may only
+// make async-signal-safe calls.
+char pending_path[4096];
+volatile std::sig_atomic_t have_pending_path = 0;
+
+extern "C" void remove_pending_and_reraise(int signal_number) {
+    if (have_pending_path) ::unlink(pending_path);
+    std::signal(signal_number, SIG_DFL);
+    std::raise(signal_number);
+}
+
+void register_pending(const std::filesystem::path& path) {
+    const std::string& text = path.native();
+    if (text.size() >= sizeof pending_path) return; // cannot happen: PATH_MAX is 4096
+    std::memcpy(pending_path, text.c_str(), text.size() + 1);
+    have_pending_path = 1;
+    static const bool installed = [] {
+        for (int signal_number : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal_number, remove_pending_and_reraise);
+        return true;
+    }();
+    (void)installed;
+}
+
+void unregister_pending() { have_pending_path = 0; }
+
+mode_t current_umask() {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    return mask;
+}
+
+// A symbolic link is followed, so that its target is what gets replaced (as
+// cp writes through it); a dangling link is replaced itself.
+std::filesystem::path resolve_destination(const std::string& destination) {
+    std::error_code ec;
+    const std::filesystem::path path(destination);
+    if (!std::filesystem::is_symlink(path, ec)) return path;
+    auto target = std::filesystem::canonical(path, ec);
+    return ec ? path : target;
+}
+
+} // namespace
+
+std::expected<output_file, error> output_file::create(const std::string& destination, mode_t new_file_mode) {
+    output_file out;
+    out.shown_name_ = destination;
+    out.final_path_ = resolve_destination(destination);
+    const std::string open_context = fmt::format("open '{}'", destination);
+
+    mode_t mode = new_file_mode & ~current_umask() & 07777;
+    struct stat existing {};
+    const bool exists = ::stat(out.final_path_.c_str(), &existing) == 0;
+    if (exists) {
+        if (S_ISDIR(existing.st_mode)) return std::unexpected(error::from_errno(EISDIR, open_context));
+        if (::faccessat(AT_FDCWD, out.final_path_.c_str(), W_OK, AT_EACCESS) != 0)
+            return std::unexpected(error::from_errno(errno, open_context));
+        if (!S_ISREG(existing.st_mode)) {
+            // A device, FIFO or socket (/dev/null, a named pipe): write into it
+            // like cp does. Renaming over it would destroy the node.
+            out.fd_ = unique_fd(::open(out.final_path_.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
+            if (!out.fd_) return std::unexpected(error::from_errno(errno, open_context));
+            return out;
+        }
+        mode = existing.st_mode & 07777;
+    }
+
+    std::filesystem::path directory = out.final_path_.parent_path();
+    if (directory.empty()) directory = ".";
+    std::string temp = (directory / fmt::format(".{}.zc-XXXXXX", out.final_path_.filename().string())).string();
+    const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+    if (fd < 0) return std::unexpected(error::from_errno(errno, fmt::format("create '{}'", destination)));
+    out.fd_ = unique_fd(fd);
+    out.temp_path_ = temp;
+    out.pending_ = true;
+    register_pending(out.temp_path_);
+
+    if (::fchmod(fd, mode) != 0) return std::unexpected(error::from_errno(errno, fmt::format("chmod '{}'", destination)));
+    if (exists && (existing.st_uid != ::geteuid() || existing.st_gid != ::getegid()))
+        (void)!::fchown(fd, existing.st_uid, existing.st_gid); // best effort, as cp without -p would not even try
+    return out;
+}
+
+output_file::output_file(output_file&& other) noexcept
+    : shown_name_(std::move(other.shown_name_)), final_path_(std::move(other.final_path_)),
+      temp_path_(std::move(other.temp_path_)), fd_(std::move(other.fd_)), pending_(std::exchange(other.pending_, false)) {}
+
+output_file::~output_file() { discard(); }
+
+std::expected<void, error> output_file::commit() {
+    if (!pending_) {
+        fd_.reset();
+        return {};
+    }
+    const int fd = fd_.release();
+    if (::close(fd) != 0 && errno != EINTR) {
+        const int saved = errno;
+        discard();
+        return std::unexpected(error::from_errno(saved, fmt::format("close '{}'", shown_name_)));
+    }
+    if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
+        const int saved = errno;
+        discard();
+        return std::unexpected(error::from_errno(saved, fmt::format("rename to '{}'", shown_name_)));
+    }
+    pending_ = false;
+    unregister_pending();
+    return {};
+}
+
+void output_file::discard() noexcept {
+    fd_.reset();
+    if (!pending_) return;
+    ::unlink(temp_path_.c_str());
+    pending_ = false;
+    unregister_pending();
+}
+
+} // namespace zc::cli
