@@ -3,9 +3,11 @@
 // main() builds the CLI11 command tree (one cmd_<verb>.cpp per verb), maps
 // parse errors to exit 2 with the usage line, and runs the chosen verb.
 // apps/ is the only place in the project that prints or exits.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -50,6 +52,17 @@ int main(int argc, char** argv) {
         add_strategies_command(app), add_copy_command(app), add_cat_command(app),
         add_send_command(app),       add_recv_command(app),
     };
+
+    // CLI11 would take an unknown verb for a stray argument and only say that
+    // a subcommand is required; name it instead.
+    const auto is_verb = [&](std::string_view word) {
+        return std::any_of(commands.begin(), commands.end(), [&](const command& c) { return c.app->get_name() == word; });
+    };
+    if (argc > 1 && argv[1][0] != '-' && !is_verb(argv[1])) {
+        print_error(fmt::format("unknown command '{}' (one of: strategies, copy, cat, send, recv)", argv[1]));
+        fmt::print(stderr, "Usage: zc [OPTIONS] SUBCOMMAND\nRun 'zc --help' for more information.\n");
+        return exit_usage;
+    }
 
     try {
         app.parse(argc, argv);
