@@ -55,19 +55,21 @@ std::expected<dio_alignment, error> query_alignment(int fd, transfer_context& ct
     return dio_alignment{sx.stx_dio_mem_align, sx.stx_dio_offset_align};
 }
 
-// A second descriptor for the same open file, with O_DIRECT.
-unique_fd reopen_direct(int fd, int access_mode, transfer_context& ctx) {
+// A second descriptor for the same open file, with O_DIRECT; the errno of
+// open(2) on failure.
+std::expected<unique_fd, int> reopen_direct(int fd, int access_mode, transfer_context& ctx) {
     const std::string path = "/proc/self/fd/" + std::to_string(fd);
-    ctx.count_syscall();
-    int reopened;
-    do {
-        reopened = ::open(path.c_str(), access_mode | O_DIRECT | O_CLOEXEC);
-    } while (reopened < 0 && errno == EINTR);
-    return unique_fd(reopened);
+    for (;;) {
+        ctx.count_syscall();
+        int reopened = ::open(path.c_str(), access_mode | O_DIRECT | O_CLOEXEC);
+        if (reopened >= 0) return unique_fd(reopened);
+        if (errno != EINTR) return std::unexpected(errno);
+    }
 }
 
 error refused(int errno_value, std::string_view detail) {
-    return error::from_errno(errno_value, "direct-io: O_DIRECT refused by this filesystem (" + std::string(detail) + ")");
+    return error::from_errno(errno_value,
+                             "direct-io: O_DIRECT refused by this filesystem (" + std::string(detail) + ")");
 }
 
 bool aligned_to(const std::byte* p, std::size_t alignment) {
@@ -205,8 +207,10 @@ unique_fd direct_sink(transfer_context& ctx, dio_alignment& alignment) {
         return {};
     auto queried = query_alignment(sink.fd, ctx, "sink");
     if (!queried || queried->memory == 0 || queried->offset == 0) return {};
+    auto reopened = reopen_direct(sink.fd, O_WRONLY, ctx);
+    if (!reopened) return {}; // EINVAL, EACCES, no /proc: plain writes do
     alignment = *queried;
-    return reopen_direct(sink.fd, O_WRONLY, ctx);
+    return std::move(*reopened);
 }
 
 std::optional<std::string> refuses(const endpoint& source, const endpoint&) {
@@ -224,9 +228,9 @@ std::expected<std::unique_ptr<mover>, error> open(transfer_context& ctx) {
     }
     if (alignment->memory == 0 || alignment->offset == 0)
         return std::unexpected(refused(EINVAL, "statx reports no STATX_DIOALIGN"));
-    unique_fd source = reopen_direct(ctx.source.fd, O_RDONLY, ctx);
+    auto source = reopen_direct(ctx.source.fd, O_RDONLY, ctx);
     if (!source) {
-        const int e = errno;
+        const int e = source.error();
         if (e == EINVAL) return std::unexpected(refused(EINVAL, "open(O_DIRECT) said EINVAL"));
         // No /proc (ENOENT) or no permission to reopen: cannot do it here.
         return std::unexpected(error::from_errno(
@@ -235,7 +239,7 @@ std::expected<std::unique_ptr<mover>, error> open(transfer_context& ctx) {
     }
     const std::size_t read_align = alignment->offset;
     const std::size_t buffer_align = std::max({alignment->memory, read_align, page_size()});
-    auto mover = std::make_unique<direct_io_mover>(std::move(source), read_align,
+    auto mover = std::make_unique<direct_io_mover>(std::move(*source), read_align,
                                                    aligned_buffer(ctx.options->buffer_size, buffer_align));
     dio_alignment sink_alignment;
     if (unique_fd sink = direct_sink(ctx, sink_alignment)) mover->use_direct_sink(std::move(sink), sink_alignment);

@@ -217,7 +217,8 @@ private:
 
     // source_shrank when the file now ends before `end`; otherwise `otherwise`
     // (nullptr: fine).
-    static std::expected<void, error> check_source_size(transfer_context& ctx, std::uint64_t end, const error* otherwise) {
+    static std::expected<void, error> check_source_size(transfer_context& ctx, std::uint64_t end,
+                                                        const error* otherwise) {
         struct stat now {};
         ctx.count_syscall();
         if (::fstat(ctx.source.fd, &now) != 0) return std::unexpected(syscall_error(errno, "fstat(source)", ctx));
@@ -243,7 +244,8 @@ std::expected<void, error> enable_zerocopy(int fd, const char* what) {
     const int e = errno;
     const std::string context = std::string("msg-zerocopy: setsockopt(") + what + ", SO_ZEROCOPY)";
     if (e == ENOPROTOOPT || e == EOPNOTSUPP)
-        return std::unexpected(error::from_errno(EOPNOTSUPP, context + ": " + std::error_code(e, std::system_category()).message()));
+        return std::unexpected(
+            error::from_errno(EOPNOTSUPP, context + ": " + std::error_code(e, std::system_category()).message()));
     return std::unexpected(error::from_errno(e, context));
 }
 
@@ -267,7 +269,8 @@ std::expected<std::unique_ptr<mover>, error> open(transfer_context& ctx) {
         ssize_t r = ::pread(ctx.source.fd, &one, 1, static_cast<off_t>(ctx.position));
         ctx.count_syscall();
         if (r != 0)
-            return std::unexpected(error::from(errc::unsupported_pair, "msg-zerocopy: the file reports size 0 but has data"));
+            return std::unexpected(
+                error::from(errc::unsupported_pair, "msg-zerocopy: the file reports size 0 but has data"));
         ctx.finished = true;
     }
     ctx.count_syscall();

@@ -207,7 +207,8 @@ private:
                 --pending_notifications_;
                 if (moved_bytes_.erase(id)) {
                     ++ctx.stats->zerocopy_sends;
-                    if (static_cast<std::uint32_t>(cqe->res) & IORING_NOTIF_USAGE_ZC_COPIED) ++ctx.stats->zerocopy_copied;
+                    if (static_cast<std::uint32_t>(cqe->res) & IORING_NOTIF_USAGE_ZC_COPIED)
+                        ++ctx.stats->zerocopy_copied;
                 }
             } else {
                 if (cqe->flags & IORING_CQE_F_MORE) {
@@ -245,7 +246,8 @@ private:
 
     // source_shrank when the file now ends before `end`; otherwise `otherwise`
     // (nullptr: fine).
-    static std::expected<void, error> check_source_size(transfer_context& ctx, std::uint64_t end, const error* otherwise) {
+    static std::expected<void, error> check_source_size(transfer_context& ctx, std::uint64_t end,
+                                                        const error* otherwise) {
         struct stat now {};
         ctx.count_syscall();
         if (::fstat(ctx.source.fd, &now) != 0) return std::unexpected(syscall_error(errno, "fstat(source)", ctx));
@@ -281,7 +283,8 @@ std::optional<error> probe() {
     const bool supported = ops && io_uring_opcode_supported(ops, IORING_OP_SEND_ZC);
     if (ops) io_uring_free_probe(ops);
     io_uring_queue_exit(&ring);
-    if (!supported) return error::from_errno(EOPNOTSUPP, "uring-send-zc: this kernel's io_uring has no IORING_OP_SEND_ZC");
+    if (!supported)
+        return error::from_errno(EOPNOTSUPP, "uring-send-zc: this kernel's io_uring has no IORING_OP_SEND_ZC");
     return std::nullopt;
 }
 
@@ -292,7 +295,8 @@ std::expected<std::unique_ptr<mover>, error> open(transfer_context& ctx) {
         ssize_t r = ::pread(ctx.source.fd, &one, 1, static_cast<off_t>(ctx.position));
         ctx.count_syscall();
         if (r != 0)
-            return std::unexpected(error::from(errc::unsupported_pair, "uring-send-zc: the file reports size 0 but has data"));
+            return std::unexpected(
+                error::from(errc::unsupported_pair, "uring-send-zc: the file reports size 0 but has data"));
         ctx.finished = true;
     }
     auto ring = uring::create(std::max(2u, ctx.options->uring_depth));

@@ -62,7 +62,8 @@ class uring {
 public:
     static std::expected<std::unique_ptr<uring>, error> create(unsigned depth) {
         auto ring = std::unique_ptr<uring>(new uring);
-        if (int r = io_uring_queue_init(depth, &ring->ring_, 0); r < 0) return std::unexpected(ring_error(-r, "io_uring_queue_init"));
+        if (int r = io_uring_queue_init(depth, &ring->ring_, 0); r < 0)
+            return std::unexpected(ring_error(-r, "io_uring_queue_init"));
         ring->live_ = true;
         return ring;
     }
@@ -189,7 +190,8 @@ private:
             if (res == -EINTR) continue;
             if (res == -EAGAIN) return false;
             if (res < 0) return std::unexpected(syscall_error(-res, "IORING_OP_SPLICE(pipe → sink)", ctx));
-            if (res == 0) return std::unexpected(syscall_error(EIO, "IORING_OP_SPLICE(pipe → sink) moved nothing", ctx));
+            if (res == 0)
+                return std::unexpected(syscall_error(EIO, "IORING_OP_SPLICE(pipe → sink) moved nothing", ctx));
             pipe_.buffered -= static_cast<std::size_t>(res);
             ctx.advance(static_cast<std::uint64_t>(res));
             return true;
@@ -239,7 +241,8 @@ std::optional<error> probe() {
     const bool supported = ops && io_uring_opcode_supported(ops, IORING_OP_SPLICE);
     if (ops) io_uring_free_probe(ops);
     io_uring_queue_exit(&ring);
-    if (!supported) return error::from_errno(EOPNOTSUPP, "uring-splice: this kernel's io_uring has no IORING_OP_SPLICE");
+    if (!supported)
+        return error::from_errno(EOPNOTSUPP, "uring-splice: this kernel's io_uring has no IORING_OP_SPLICE");
     return std::nullopt;
 }
 

@@ -168,7 +168,8 @@ TEST_F(direct_io_test, sends_to_a_non_blocking_socket_and_resumes) {
         blocked_once = true;
         char buffer[1 << 16];
         ssize_t n;
-        while ((n = ::read(receiver.get(), buffer, sizeof buffer)) > 0) received.append(buffer, static_cast<std::size_t>(n));
+        while ((n = ::read(receiver.get(), buffer, sizeof buffer)) > 0)
+            received.append(buffer, static_cast<std::size_t>(n));
     }
     sender.reset();
     set_nonblocking(receiver.get(), false);

@@ -94,7 +94,8 @@ TEST_F(msg_zerocopy_test, non_blocking_sink_resumes) {
         blocked_once = true;
         char buffer[1 << 16];
         ssize_t n;
-        while ((n = ::read(receiver.get(), buffer, sizeof buffer)) > 0) received.append(buffer, static_cast<std::size_t>(n));
+        while ((n = ::read(receiver.get(), buffer, sizeof buffer)) > 0)
+            received.append(buffer, static_cast<std::size_t>(n));
     }
     sender.reset();
     set_nonblocking(receiver.get(), false);
@@ -131,7 +132,8 @@ TEST_F(msg_zerocopy_test, small_sends_on_a_non_blocking_ipv6_sink_stay_byte_exac
         if (*state == transfer_job::state::done) break;
         char buffer[1 << 16];
         ssize_t n;
-        while ((n = ::read(receiver.get(), buffer, sizeof buffer)) > 0) received.append(buffer, static_cast<std::size_t>(n));
+        while ((n = ::read(receiver.get(), buffer, sizeof buffer)) > 0)
+            received.append(buffer, static_cast<std::size_t>(n));
     }
     sender.reset();
     set_nonblocking(receiver.get(), false);

@@ -91,7 +91,8 @@ TEST_F(uring_send_zc_test, non_blocking_sink_is_not_parked_and_resumes) {
         blocked_once = true;
         char buffer[1 << 16];
         ssize_t n;
-        while ((n = ::read(receiver.get(), buffer, sizeof buffer)) > 0) received.append(buffer, static_cast<std::size_t>(n));
+        while ((n = ::read(receiver.get(), buffer, sizeof buffer)) > 0)
+            received.append(buffer, static_cast<std::size_t>(n));
     }
     sender.reset();
     set_nonblocking(receiver.get(), false);
