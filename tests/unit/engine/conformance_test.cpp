@@ -135,7 +135,18 @@ void feed(unique_fd out, std::string data) {
     }
 }
 
-class conformance : public testing::TestWithParam<conformance_case> {};
+class conformance : public testing::TestWithParam<conformance_case> {
+protected:
+    void SetUp() override {
+        source_files::instance(); // its directory is not a leak
+        fds_before_ = open_fd_count();
+    }
+    // Every descriptor, pipe, mapping and ring the case opened is closed again.
+    void TearDown() override { EXPECT_EQ(open_fd_count(), fds_before_) << "descriptor leak"; }
+
+private:
+    int fds_before_ = 0;
+};
 
 TEST_P(conformance, moves_the_range_exactly_or_refuses_the_pair) {
     const auto& c = GetParam();
