@@ -215,7 +215,9 @@ std::expected<transfer_job::state, error> transfer_job::impl::run() {
             if (!delivered) return std::unexpected(delivered.error());
             if (!*delivered) return state::would_block_on_sink;
         }
-        if (ctx.complete()) return finish();
+        // A mover may still owe completions (zero-copy notifications) after
+        // the last byte is accounted: it says when it is done.
+        if (ctx.complete() && !mover) return finish();
         const strategy_id id = chain[current];
         const auto& ops = detail::ops_for(id);
         if (!mover) {

@@ -6,6 +6,8 @@
 // errc::unsupported_pair. Strategies this kernel cannot run are skipped with
 // the probe's reason.
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -125,6 +127,12 @@ struct stream_source {
 };
 
 void feed(unique_fd out, std::string data) {
+    // A strategy that refuses the pair closes the reading end: the write then
+    // fails with EPIPE instead of killing the test with SIGPIPE.
+    sigset_t sigpipe;
+    sigemptyset(&sigpipe);
+    sigaddset(&sigpipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &sigpipe, nullptr);
     std::size_t sent = 0;
     while (sent < data.size()) {
         ssize_t n = ::send(out.get(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
