@@ -10,12 +10,12 @@
 // against the file's size: if it shrank, the transfer fails with
 // errc::source_shrank and the process lives.
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "core/aligned_buffer.hpp"
+#include "strategies/mapped_source.hpp"
 #include "strategies/strategy.hpp"
 #include "strategies/write_out.hpp"
 #include "zerocopy/mapped_file.hpp"
@@ -63,13 +63,8 @@ private:
     // always a truncated source.
     error explain(transfer_context& ctx, error e) const {
         if (e.errno_value() != EFAULT) return e;
-        struct stat now {};
-        ctx.count_syscall();
-        if (::fstat(ctx.source.fd, &now) == 0 && static_cast<std::uint64_t>(now.st_size) < ctx.position + 1)
-            return error::from(errc::source_shrank, "mmap-write: the file is now " + std::to_string(now.st_size) +
-                                                        " bytes, " + std::to_string(ctx.done) + " of " +
-                                                        std::to_string(ctx.total.value_or(0)) + " sent");
-        return e;
+        auto shrank = source_shrank_below(ctx, ctx.position + 1, "mmap-write");
+        return shrank && shrank->is(errc::source_shrank) ? *shrank : e;
     }
 
     mapped_file window_;

@@ -23,14 +23,13 @@
 // which reports POLLERR while the error queue holds an entry. Entries that are
 // not zero-copy completions (the caller's IP_RECVERR errors) are consumed too.
 //
-// Every completion is in before a window is unmapped and before `done`; the
-// send that completes the range is accounted only then (the engine ends a
-// transfer whose bytes are all accounted without calling the mover again).
-// Then the source is fstat'ed: pages a truncation removed may have gone out
-// as zeroes, so a file that now ends before the range does is
-// errc::source_shrank; EFAULT from send means the kernel faulted on the
-// mapping and gets the same check. An abandoned transfer does not wait: the
-// kernel holds its own references to the pages it pinned.
+// Bytes are accounted as soon as send(2) returns; `done` comes only once
+// every completion is in and the source still holds the range, and no window
+// is unmapped before its completions are in (the loop, the shrink check and
+// the window handling are strategies/mapped_source.hpp's, shared with
+// uring-send-zc). EFAULT from send means the kernel faulted on the mapping
+// and gets the same check. An abandoned transfer does not wait: the kernel
+// holds its own references to the pages it pinned.
 //
 // Non-blocking sinks: EAGAIN is step::sink_blocked. ENOBUFS (optmem_max for
 // the notifications, or RLIMIT_MEMLOCK) means too much is in flight: wait for
@@ -40,9 +39,7 @@
 // before the completions arrive and spin until they do.
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h> // before <linux/errqueue.h>, which uses struct timespec
 #include <unistd.h>
 
@@ -51,66 +48,25 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-#include <utility>
 
+#include "strategies/mapped_source.hpp"
 #include "strategies/strategy.hpp"
-#include "zerocopy/mapped_file.hpp"
 #include "zerocopy/unique_fd.hpp"
 
 namespace zc::detail {
 namespace {
 
-constexpr std::size_t default_send = 1u << 20;
-
-class msg_zerocopy_mover final : public mover {
+class msg_zerocopy_mover final : public zero_copy_sender {
 public:
-    step_result move(transfer_context& ctx) override {
-        const std::size_t cap = ctx.options->chunk_size ? ctx.options->chunk_size : default_send;
-        for (;;) {
-            if (auto read = read_completions(ctx); !read) return fail(ctx, read.error());
-            if (held_ > 0 || ctx.complete()) { // everything is with the kernel
-                auto settled = settle(ctx);
-                if (!settled) return fail(ctx, settled.error());
-                if (!*settled) return step::sink_blocked; // completions outstanding
-                window_ = mapped_file();
-                release_held(ctx);
-                if (auto ok = check_source_size(ctx, ctx.position, nullptr); !ok) return std::unexpected(ok.error());
-                return step::done;
-            }
-            if (ctx.position < window_start_ || ctx.position >= window_start_ + window_.size()) {
-                auto settled = settle(ctx);
-                if (!settled) return std::unexpected(settled.error());
-                if (!*settled) return step::sink_blocked;
-                if (auto mapped = map_window(ctx); !mapped) return std::unexpected(mapped.error());
-            }
-            const std::size_t offset = static_cast<std::size_t>(ctx.position - window_start_);
-            const std::size_t n = std::min(window_.size() - offset, ctx.next_chunk(cap));
-            auto sent = send(ctx, window_.bytes().data() + offset, n);
-            if (!sent) return std::unexpected(sent.error());
-            if (*sent < 0) return step::sink_blocked;
-            if (*sent == 0) continue; // ENOBUFS, completions collected: send again
-            if (static_cast<std::uint64_t>(*sent) == ctx.remaining())
-                held_ = static_cast<std::uint64_t>(*sent);
-            else
-                ctx.advance(static_cast<std::uint64_t>(*sent));
-        }
-    }
+    msg_zerocopy_mover() : zero_copy_sender("msg-zerocopy") {}
 
 private:
-    void release_held(transfer_context& ctx) {
-        if (held_ > 0) ctx.advance(std::exchange(held_, 0));
-    }
-
-    step_result fail(transfer_context& ctx, error e) {
-        release_held(ctx); // those bytes are in the socket
-        return std::unexpected(std::move(e));
-    }
-
     std::uint32_t outstanding() const noexcept { return issued_ - completed_; }
 
     // One send(MSG_ZEROCOPY): bytes sent; 0 after ENOBUFS once completions
     // made room; -1 when a non-blocking sink is full.
-    std::expected<std::int64_t, error> send(transfer_context& ctx, const std::byte* data, std::size_t n) {
+    std::expected<std::int64_t, error> send_zero_copy(transfer_context& ctx, const std::byte* data,
+                                                      std::size_t n) override {
         const int flags = MSG_ZEROCOPY | MSG_NOSIGNAL | (ctx.sink.nonblocking() ? MSG_DONTWAIT : 0);
         for (;;) {
             ssize_t r = ::send(ctx.sink.fd, data, n, flags);
@@ -125,24 +81,21 @@ private:
             if (e == ENOBUFS && outstanding() > 0) {
                 const std::uint32_t before = completed_;
                 if (ctx.sink.nonblocking()) {
-                    if (auto read = read_completions(ctx); !read) return std::unexpected(read.error());
+                    if (auto read = collect_completions(ctx); !read) return std::unexpected(read.error());
                 } else if (auto waited = wait_for_completion(ctx); !waited) {
                     return std::unexpected(waited.error());
                 }
                 if (completed_ == before) return -1; // wait for POLLERR/POLLOUT
                 return 0;
             }
-            error err = syscall_error(e, "send(MSG_ZEROCOPY)", ctx);
-            if (e == EFAULT) { // the kernel faulted on the mapping: did the file shrink?
-                const std::uint64_t end = ctx.total ? ctx.position + ctx.remaining() : ctx.position + n;
-                if (auto ok = check_source_size(ctx, end, &err); !ok) return std::unexpected(ok.error());
-            }
-            return std::unexpected(err);
+            return std::unexpected(send_error(ctx, e, "send(MSG_ZEROCOPY)", n));
         }
     }
 
+    bool completions_outstanding() const noexcept override { return outstanding() > 0; }
+
     // Reads every completion in the error queue, without waiting.
-    std::expected<void, error> read_completions(transfer_context& ctx) {
+    std::expected<void, error> collect_completions(transfer_context& ctx) override {
         if (outstanding() == 0) return {};
         for (;;) {
             alignas(cmsghdr) char control[128];
@@ -172,7 +125,7 @@ private:
     }
 
     // Blocks until at least one more completion is in.
-    std::expected<void, error> wait_for_completion(transfer_context& ctx) {
+    std::expected<void, error> wait_for_completion(transfer_context& ctx) override {
         const std::uint32_t before = completed_;
         bool hung_up = false;
         while (completed_ == before && outstanding() > 0) {
@@ -187,55 +140,13 @@ private:
             }
             if (p.revents & POLLNVAL) return std::unexpected(syscall_error(EBADF, "poll(POLLERR)", ctx));
             if (p.revents & POLLHUP) hung_up = true;
-            if (auto read = read_completions(ctx); !read) return std::unexpected(read.error());
+            if (auto read = collect_completions(ctx); !read) return std::unexpected(read.error());
         }
         return {};
     }
 
-    // All completions in? Waits for them on a blocking sink; on a
-    // non-blocking one returns false when some are still out.
-    std::expected<bool, error> settle(transfer_context& ctx) {
-        while (outstanding() > 0) {
-            if (ctx.sink.nonblocking()) return false;
-            if (auto waited = wait_for_completion(ctx); !waited) return std::unexpected(waited.error());
-        }
-        return true;
-    }
-
-    std::expected<void, error> map_window(transfer_context& ctx) {
-        window_ = mapped_file();
-        const std::size_t length =
-            static_cast<std::size_t>(std::min<std::uint64_t>(ctx.options->mmap_window, ctx.remaining()));
-        auto mapped = mapped_file::map(ctx.source.fd, ctx.position, length);
-        ctx.count_syscall(2);
-        if (!mapped) return std::unexpected(mapped.error().wrap("msg-zerocopy window"));
-        window_ = std::move(*mapped);
-        window_.advise(POSIX_MADV_SEQUENTIAL);
-        window_start_ = ctx.position;
-        return {};
-    }
-
-    // source_shrank when the file now ends before `end`; otherwise `otherwise`
-    // (nullptr: fine).
-    static std::expected<void, error> check_source_size(transfer_context& ctx, std::uint64_t end,
-                                                        const error* otherwise) {
-        struct stat now {};
-        ctx.count_syscall();
-        if (::fstat(ctx.source.fd, &now) != 0) return std::unexpected(syscall_error(errno, "fstat(source)", ctx));
-        if (static_cast<std::uint64_t>(now.st_size) < end)
-            return std::unexpected(error::from(
-                errc::source_shrank, "msg-zerocopy: the file is now " + std::to_string(now.st_size) +
-                                         " bytes, the range ends at " + std::to_string(end) + "; " +
-                                         std::to_string(ctx.done) + " bytes sent"));
-        if (otherwise) return std::unexpected(*otherwise);
-        return {};
-    }
-
-    mapped_file window_;
-    std::uint64_t window_start_ = 0;
     std::uint32_t issued_ = 0;    // successful MSG_ZEROCOPY sends (ids, mod 2^32)
     std::uint32_t completed_ = 0; // of those, completions read
-    std::uint64_t held_ = 0;      // bytes of the final send, accounted once it completes
 };
 
 std::expected<void, error> enable_zerocopy(int fd, const char* what) {
@@ -263,16 +174,7 @@ std::optional<error> probe() {
 }
 
 std::expected<std::unique_ptr<mover>, error> open(transfer_context& ctx) {
-    if (!ctx.total) {
-        // Size 0 at the start: empty (nothing to do) or /proc-like (cannot be mapped).
-        char one;
-        ssize_t r = ::pread(ctx.source.fd, &one, 1, static_cast<off_t>(ctx.position));
-        ctx.count_syscall();
-        if (r != 0)
-            return std::unexpected(
-                error::from(errc::unsupported_pair, "msg-zerocopy: the file reports size 0 but has data"));
-        ctx.finished = true;
-    }
+    if (auto ok = accept_unsized_source(ctx, "msg-zerocopy"); !ok) return std::unexpected(ok.error());
     ctx.count_syscall();
     if (auto ok = enable_zerocopy(ctx.sink.fd, "sink"); !ok) return std::unexpected(ok.error());
     return std::make_unique<msg_zerocopy_mover>();

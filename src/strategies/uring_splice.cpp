@@ -25,19 +25,19 @@
 // bounded anyway — at most one pipe capacity per round, one round per
 // io_uring_enter, and a step never waits for more than that round.
 //
-// Probe: io_uring_queue_init fails with EPERM or ENOSYS where io_uring is
-// disabled (containers, /proc/sys/kernel/io_uring_disabled) and the opcode is
-// checked with io_uring_get_probe. Under auto, a refusal (EINVAL, EPERM,
-// ENOSYS) falls back to the next strategy at the byte reached.
+// Probe (core/uring): io_uring_queue_init fails with EPERM or ENOSYS where
+// io_uring is disabled (containers, /proc/sys/kernel/io_uring_disabled) and
+// the opcode is checked with io_uring_get_probe. Under auto, a refusal
+// (EINVAL, EPERM, ENOSYS) falls back to the next strategy at the byte reached.
 #include <fcntl.h>
 #include <liburing.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
 #include <string>
 
 #include "core/pipe_pair.hpp"
+#include "core/uring.hpp"
 #include "strategies/strategy.hpp"
 
 namespace zc::detail {
@@ -48,38 +48,6 @@ constexpr std::size_t pipe_sink_chunk = 1u << 20;
 
 enum : std::uint64_t { into_pipe = 1, out_of_pipe = 2 };
 
-// Why io_uring_queue_init said no, with the sysctl that usually explains it.
-error ring_error(int errno_value, std::string_view what) {
-    std::string context(what);
-    int disabled = 0;
-    if (std::ifstream sysctl("/proc/sys/kernel/io_uring_disabled"); sysctl >> disabled && disabled != 0)
-        context += " (/proc/sys/kernel/io_uring_disabled = " + std::to_string(disabled) + ")";
-    return error::from_errno(errno_value, context);
-}
-
-// Move-only owner of an io_uring instance.
-class uring {
-public:
-    static std::expected<std::unique_ptr<uring>, error> create(unsigned depth) {
-        auto ring = std::unique_ptr<uring>(new uring);
-        if (int r = io_uring_queue_init(depth, &ring->ring_, 0); r < 0)
-            return std::unexpected(ring_error(-r, "io_uring_queue_init"));
-        ring->live_ = true;
-        return ring;
-    }
-    uring(const uring&) = delete;
-    uring& operator=(const uring&) = delete;
-    ~uring() {
-        if (live_) io_uring_queue_exit(&ring_);
-    }
-    io_uring* get() noexcept { return &ring_; }
-
-private:
-    uring() = default;
-    io_uring ring_{};
-    bool live_ = false;
-};
-
 struct completion {
     std::uint64_t user_data;
     int res;
@@ -87,7 +55,7 @@ struct completion {
 
 class uring_splice_mover final : public mover {
 public:
-    uring_splice_mover(std::unique_ptr<uring> ring, pipe_pair pipe) : ring_(std::move(ring)), pipe_(std::move(pipe)) {}
+    uring_splice_mover(uring ring, pipe_pair pipe) : ring_(std::move(ring)), pipe_(std::move(pipe)) {}
 
     step_result move(transfer_context& ctx) override {
         return pipe_.write_end ? via_pipe(ctx) : into_sink_pipe(ctx);
@@ -102,7 +70,7 @@ private:
     step_result into_sink_pipe(transfer_context& ctx) {
         const std::size_t cap = ctx.options->chunk_size ? ctx.options->chunk_size : pipe_sink_chunk;
         while (!ctx.complete()) {
-            io_uring_sqe* sqe = io_uring_get_sqe(ring_->get());
+            io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
             io_uring_prep_splice(sqe, ctx.source.fd, static_cast<std::int64_t>(ctx.position), ctx.sink.fd, -1,
                                  static_cast<unsigned>(ctx.next_chunk(cap)), sink_flags(ctx));
             sqe->user_data = out_of_pipe;
@@ -145,12 +113,12 @@ private:
     // source → pipe linked with pipe → sink, n bytes each. Returns true when
     // the sink would block (what did not reach it stays in the pipe).
     std::expected<bool, error> linked_round(transfer_context& ctx, std::size_t n) {
-        io_uring_sqe* fill = io_uring_get_sqe(ring_->get());
+        io_uring_sqe* fill = io_uring_get_sqe(ring_.get());
         io_uring_prep_splice(fill, ctx.source.fd, static_cast<std::int64_t>(ctx.position), pipe_.write_end.get(), -1,
                              static_cast<unsigned>(n), SPLICE_F_MOVE);
         fill->flags |= IOSQE_IO_LINK;
         fill->user_data = into_pipe;
-        io_uring_sqe* drain_sqe = io_uring_get_sqe(ring_->get());
+        io_uring_sqe* drain_sqe = io_uring_get_sqe(ring_.get());
         io_uring_prep_splice(drain_sqe, pipe_.read_end.get(), -1, ctx.sink.fd, -1, static_cast<unsigned>(n),
                              sink_flags(ctx) | (ctx.remaining() > n ? SPLICE_F_MORE : 0u));
         drain_sqe->user_data = out_of_pipe;
@@ -179,7 +147,7 @@ private:
     // false when the sink would block.
     std::expected<bool, error> drain(transfer_context& ctx) {
         for (;;) {
-            io_uring_sqe* sqe = io_uring_get_sqe(ring_->get());
+            io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());
             const bool more = ctx.remaining() > pipe_.buffered;
             io_uring_prep_splice(sqe, pipe_.read_end.get(), -1, ctx.sink.fd, -1,
                                  static_cast<unsigned>(pipe_.buffered), sink_flags(ctx) | (more ? SPLICE_F_MORE : 0u));
@@ -200,28 +168,19 @@ private:
 
     // Submits what is queued and collects exactly `count` completions.
     std::expected<void, error> submit_and_reap(transfer_context& ctx, completion* out, unsigned count) {
-        int submitted;
-        do {
-            submitted = io_uring_submit_and_wait(ring_->get(), count);
-            ctx.count_syscall();
-        } while (submitted == -EINTR);
-        if (submitted < 0) return std::unexpected(syscall_error(-submitted, "io_uring_submit_and_wait", ctx));
+        if (int submitted = ring_.submit_and_wait(count, ctx.stats->syscalls); submitted < 0)
+            return std::unexpected(syscall_error(-submitted, "io_uring_submit_and_wait", ctx));
         for (unsigned got = 0; got < count;) {
             io_uring_cqe* cqe = nullptr;
-            int r = io_uring_peek_cqe(ring_->get(), &cqe);
-            if (r == -EAGAIN) {
-                r = io_uring_wait_cqe(ring_->get(), &cqe);
-                ctx.count_syscall();
-            }
-            if (r == -EINTR) continue;
-            if (r < 0) return std::unexpected(syscall_error(-r, "io_uring_wait_cqe", ctx));
+            if (int r = ring_.next_completion(&cqe, true, ctx.stats->syscalls); r < 0)
+                return std::unexpected(syscall_error(-r, "io_uring_wait_cqe", ctx));
             out[got++] = {cqe->user_data, cqe->res};
-            io_uring_cqe_seen(ring_->get(), cqe);
+            ring_.seen(cqe);
         }
         return {};
     }
 
-    std::unique_ptr<uring> ring_;
+    uring ring_;
     pipe_pair pipe_; // empty when the sink is a pipe
     bool source_eof_ = false;
 };
@@ -234,17 +193,7 @@ std::optional<std::string> refuses(const endpoint& source, const endpoint& sink)
     return std::nullopt;
 }
 
-std::optional<error> probe() {
-    io_uring ring{};
-    if (int r = io_uring_queue_init(2, &ring, 0); r < 0) return ring_error(-r, "uring-splice: io_uring_queue_init");
-    io_uring_probe* ops = io_uring_get_probe_ring(&ring);
-    const bool supported = ops && io_uring_opcode_supported(ops, IORING_OP_SPLICE);
-    if (ops) io_uring_free_probe(ops);
-    io_uring_queue_exit(&ring);
-    if (!supported)
-        return error::from_errno(EOPNOTSUPP, "uring-splice: this kernel's io_uring has no IORING_OP_SPLICE");
-    return std::nullopt;
-}
+std::optional<error> probe() { return probe_uring_opcode("uring-splice", IORING_OP_SPLICE, "IORING_OP_SPLICE"); }
 
 std::expected<std::unique_ptr<mover>, error> open(transfer_context& ctx) {
     auto ring = uring::create(std::max(2u, ctx.options->uring_depth));
