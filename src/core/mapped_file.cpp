@@ -1,5 +1,7 @@
 #include "zerocopy/mapped_file.hpp"
 
+#include "core/aligned_buffer.hpp"
+
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -43,11 +45,6 @@ void install_sigbus_handler() {
     });
 }
 
-std::size_t page_size() {
-    static const std::size_t size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    return size;
-}
-
 } // namespace
 
 std::expected<void, error> with_sigbus_guard(void (*body)(void*), void* context) {
@@ -68,7 +65,7 @@ std::expected<mapped_file, error> mapped_file::map(int fd, std::uint64_t offset,
                                                    access mode) {
     mapped_file m;
     if (length == 0) return m;
-    const std::uint64_t aligned = offset - offset % page_size();
+    const std::uint64_t aligned = offset - offset % detail::page_size();
     const std::size_t lead = static_cast<std::size_t>(offset - aligned);
     const int prot = mode == access::read_only ? PROT_READ : PROT_READ | PROT_WRITE;
     void* p = ::mmap(nullptr, length + lead, prot, MAP_SHARED, fd, static_cast<off_t>(aligned));

@@ -39,17 +39,15 @@ std::size_t index_of(strategy_id id) {
     return 0; // automatic has no ops; callers never ask for it
 }
 
+// Each probe runs the first time its strategy is asked about, once per
+// process: a plain file copy never pays for io_uring_setup.
 struct probe_cache {
-    std::once_flag once;
-    std::array<std::optional<error>, 9> results;
+    std::array<std::once_flag, table.size()> once;
+    std::array<std::optional<error>, table.size()> results;
 };
 
 probe_cache& probes() {
     static probe_cache cache;
-    std::call_once(cache.once, [] {
-        for (std::size_t i = 0; i < table.size(); ++i)
-            if (table[i]->probe) cache.results[i] = table[i]->probe();
-    });
     return cache;
 }
 
@@ -57,7 +55,14 @@ probe_cache& probes() {
 
 std::span<const strategy_ops* const> registry() noexcept { return table; }
 const strategy_ops& ops_for(strategy_id id) { return *table[index_of(id)]; }
-const std::optional<error>& availability(strategy_id id) { return probes().results[index_of(id)]; }
+const std::optional<error>& availability(strategy_id id) {
+    const std::size_t i = index_of(id);
+    auto& cache = probes();
+    std::call_once(cache.once[i], [&] {
+        if (table[i]->probe) cache.results[i] = table[i]->probe();
+    });
+    return cache.results[i];
+}
 
 error syscall_error(int errno_value, std::string_view syscall, const transfer_context& ctx) {
     return error::from_errno(errno_value, std::string(syscall) + " (" + ctx.source.describe() + " → " +
