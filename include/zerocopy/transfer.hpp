@@ -28,6 +28,8 @@
 
 namespace zc {
 
+class profile; // zerocopy/profile.hpp
+
 struct transfer_options {
     strategy_id strategy = strategy_id::automatic;
     // Position in the source; nullopt = the source fd's own offset (or the
@@ -49,6 +51,11 @@ struct transfer_options {
     std::size_t pipe_size = 1u << 20;
     // io_uring submission queue depth.
     unsigned uring_depth = 8;
+    // Under auto: the profile that picks the first strategy and tuning
+    // (zerocopy/profile.hpp); nullptr = active_profile(). Tuning fills only the
+    // fields above that are still at their default here. Not owned; must
+    // outlive transfer_job::start().
+    const zc::profile* profile = nullptr;
     // Block SIGPIPE around the syscalls of this transfer (per thread). Turn off
     // only when the process already ignores SIGPIPE: it costs three syscalls.
     bool guard_sigpipe = true;

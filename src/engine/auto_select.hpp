@@ -3,17 +3,31 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "core/endpoint.hpp"
+#include "zerocopy/profile.hpp"
 #include "zerocopy/strategy.hpp"
+#include "zerocopy/transfer.hpp"
 
 namespace zc::detail {
 
-// The candidate chain for this pair, best first. Strategies that refuse the
-// pair are already left out; unavailable ones are not (the engine records
-// skipping them as a fallback).
+// The built-in chain for a scenario, best first, ending in read-write. The
+// built-in profile's choice is its first entry.
+std::span<const strategy_id> default_chain(scenario s) noexcept;
+
+// The candidate chain for this pair, best first: the profile's choice for the
+// scenario and size (options.profile, else the active profile), then the
+// default chain without repeats. Strategies that refuse the pair are already
+// left out; unavailable ones are not (the engine records skipping them as a
+// fallback). Applies the chosen band's tuning to `options` where the caller
+// left a value at its default (docs/auto.md).
 std::vector<strategy_id> auto_chain(const endpoint& source, const endpoint& sink,
-                                    std::optional<std::uint64_t> total);
+                                    std::optional<std::uint64_t> total, transfer_options& options);
+
+// Copies each tuning value into `options` unless the caller changed that
+// field from its transfer_options{} default.
+void apply_tuning(const tuning& tune, transfer_options& options) noexcept;
 
 } // namespace zc::detail

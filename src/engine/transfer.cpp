@@ -129,7 +129,7 @@ std::expected<void, error> transfer_job::impl::choose_chain() {
         chain = {options.strategy};
         return {};
     }
-    chain = detail::auto_chain(ctx.source, ctx.sink, ctx.total);
+    chain = detail::auto_chain(ctx.source, ctx.sink, ctx.total, options); // may apply the profile's tuning
     // Skip what this kernel cannot run, and say so.
     while (current + 1 < chain.size() && detail::availability(chain[current])) {
         stats.fallbacks.push_back({chain[current], chain[current + 1], 0, *detail::availability(chain[current])});

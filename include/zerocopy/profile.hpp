@@ -1,0 +1,138 @@
+// zc::profile — what `auto` picks first, per scenario and size band.
+//
+// A profile maps each scenario (file → file, file → socket, …, derived from
+// the kinds of the two descriptors) to size bands: "up to N bytes → this
+// strategy, with these tuning values". `auto` tries the band's strategy first,
+// then the rest of its built-in fallback chain (which always ends in
+// read-write), so a profile can reorder but never strand a transfer.
+//
+// The built-in profile is the measured default (docs/auto.md); `zc tune`
+// measures this machine and writes a profile file; the library loads it from
+// the default paths below, once, when `auto` first needs it. The file format,
+// the search order and how tuning values combine with transfer_options are in
+// docs/auto.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zerocopy/error.hpp"
+#include "zerocopy/strategy.hpp"
+
+namespace zc {
+
+// The pairs `auto` distinguishes.
+enum class scenario {
+    file_to_file,   // regular file → regular file
+    file_to_socket, // regular file → TCP, Unix or other socket
+    file_to_pipe,   // regular file → pipe
+    file_to_other,  // regular file → character device or anything else
+    stream_to_any,  // pipe, socket or device → anything
+};
+
+std::span<const scenario> all_scenarios() noexcept;
+// "file-to-socket", …
+std::string_view scenario_name(scenario s) noexcept;
+std::optional<scenario> parse_scenario(std::string_view name) noexcept;
+scenario scenario_for(fd_kind source, fd_kind sink) noexcept;
+
+// Tuning values a band applies to a transfer under `auto`. Unset values (and
+// values the caller set explicitly in transfer_options) are left alone.
+struct tuning {
+    std::optional<std::size_t> chunk_size;
+    std::optional<std::size_t> buffer_size;
+    std::optional<std::size_t> pipe_size;
+    std::optional<std::size_t> mmap_window;
+    std::optional<unsigned> uring_depth;
+
+    bool empty() const noexcept {
+        return !chunk_size && !buffer_size && !pipe_size && !mmap_window && !uring_depth;
+    }
+    friend bool operator==(const tuning&, const tuning&) = default;
+};
+
+// Transfers of up to `up_to` bytes (inclusive; nullopt = no upper limit).
+struct size_band {
+    std::optional<std::uint64_t> up_to;
+    strategy_id strategy = strategy_id::read_write;
+    tuning tune;
+    friend bool operator==(const size_band&, const size_band&) = default;
+};
+
+class profile {
+public:
+    // Today's measured order (docs/auto.md): file → file copy-file-range,
+    // file → socket sendfile, file → pipe splice, stream → any splice.
+    static profile built_in();
+
+    // Reads and validates a profile file. Errors name the file and what is
+    // wrong with it (bad JSON with its position, unknown scenario or strategy,
+    // bands out of order, sizes that are not positive byte counts).
+    static std::expected<profile, error> load(const std::filesystem::path& path);
+    // Parses profile JSON; `origin` is what where() reports and errors name.
+    static std::expected<profile, error> from_json(std::string_view text, std::string origin = "profile");
+
+    // Pretty-printed JSON, the format load() reads.
+    std::string to_json() const;
+    // Writes to_json() to `path` (via a temporary file and rename, so a reader
+    // never sees half a profile); creates missing parent directories.
+    std::expected<void, error> save(const std::filesystem::path& path) const;
+
+    // The band for a transfer of `size` bytes (nullopt = unknown, a stream:
+    // the last band); nullptr when this profile says nothing about the
+    // scenario or the size lies past its last bounded band.
+    const size_band* choose(scenario s, std::optional<std::uint64_t> size) const;
+
+    // Bands per scenario, in increasing up_to, any unbounded band last.
+    // Scenarios a profile leaves out use the built-in choice.
+    std::map<scenario, std::vector<size_band>> scenarios;
+
+    // Where it came from: the file path it was loaded from, or "built-in".
+    // Not stored in the file.
+    std::string origin = "built-in";
+    // The machine it was measured on ("host, kernel, CPU") and when (ISO 8601,
+    // UTC); empty for hand-written profiles and the built-in one.
+    std::string machine;
+    std::string measured_at;
+};
+
+// Where the library looks for a profile, in order: the per-user file
+// ($XDG_CONFIG_HOME/zerocopy/profile.json, or ~/.config/zerocopy/profile.json),
+// then /etc/zerocopy/profile.json.
+std::vector<std::filesystem::path> default_profile_paths();
+
+// The profile the environment asks for: ZEROCOPY_PROFILE=PATH loads that file,
+// ZEROCOPY_PROFILE=builtin the built-in profile; otherwise the first default
+// path that exists, else the built-in profile. An error when the file chosen
+// cannot be loaded.
+std::expected<profile, error> load_default_profile();
+
+// The profile `auto` uses when transfer_options::profile is null. Loaded once,
+// lazily, by load_default_profile(); if that fails, the built-in profile, with
+// the failure in its origin ("built-in (ignored …: …)"). Thread-safe.
+std::shared_ptr<const profile> active_profile();
+// Replaces the active profile for every later transfer. Thread-safe.
+void set_active_profile(profile p);
+
+// What `auto` will try first for this pair and size under the active profile
+// (or `p`), skipping strategies this kernel cannot run. For display: the
+// engine also checks descriptor flags, so a transfer may still fall back.
+struct auto_pick {
+    scenario which;
+    strategy_id strategy;
+    tuning tune;
+    bool from_profile; // false: the scenario's built-in default
+};
+auto_pick auto_choice(fd_kind source, fd_kind sink, std::optional<std::uint64_t> size,
+                      const profile* p = nullptr);
+
+} // namespace zc
