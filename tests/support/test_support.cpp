@@ -38,6 +38,14 @@ temp_dir::~temp_dir() {
     std::filesystem::remove_all(path_, ignored);
 }
 
+shm_temp_file::shm_temp_file(const std::string& prefix)
+    : path_(std::filesystem::path("/dev/shm") / (prefix + "-" + std::to_string(::getpid()))) {}
+
+shm_temp_file::~shm_temp_file() {
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+}
+
 std::string random_bytes(std::size_t size, std::uint64_t seed) {
     std::string out(size, '\0');
     std::mt19937_64 rng(seed);
@@ -133,6 +141,24 @@ void set_nonblocking(int fd, bool on) {
     if (flags < 0 || ::fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) != 0) fail("fcntl");
 }
 
+std::pair<unique_fd, unique_fd> non_blocking(std::pair<unique_fd, unique_fd> pair) {
+    set_nonblocking(pair.first.get());
+    set_nonblocking(pair.second.get());
+    return pair;
+}
+
+unique_fd tcp_sender_with_closed_peer() {
+    auto [sender, receiver] = tcp_pair();
+    receiver.reset();
+    return std::move(sender);
+}
+
+testing::AssertionResult peer_vanished(const error& e) {
+    const int value = e.errno_value();
+    if (value == EPIPE || value == ECONNRESET) return testing::AssertionSuccess();
+    return testing::AssertionFailure() << e.message();
+}
+
 collector::collector(unique_fd fd) : fd_(std::move(fd)) {
     thread_ = std::thread([this] {
         char buffer[1 << 16];
@@ -154,10 +180,65 @@ std::string collector::join() {
     return std::move(data_);
 }
 
+collected_tcp_sink::collected_tcp_sink(bool ipv6) : collected_tcp_sink(tcp_pair(ipv6)) {}
+
+collected_tcp_sink::collected_tcp_sink(std::pair<unique_fd, unique_fd> pair)
+    : sender_(std::move(pair.first)), received_(std::move(pair.second)) {}
+
+collected_tcp_sink::~collected_tcp_sink() { sender_.reset(); }
+
+std::string collected_tcp_sink::join() {
+    sender_.reset();
+    return received_.join();
+}
+
+std::expected<drained_job, error> step_until_done_draining(transfer_job& job, unique_fd sink, unique_fd reader) {
+    drained_job out;
+    for (;;) {
+        auto state = job.step();
+        if (!state) return std::unexpected(state.error());
+        if (*state == transfer_job::state::done) break;
+        if (*state == transfer_job::state::would_block_on_sink)
+            ++out.would_block_on_sink_steps;
+        else
+            ++out.would_block_on_source_steps;
+        char buffer[1 << 16];
+        ssize_t n;
+        while ((n = ::read(reader.get(), buffer, sizeof buffer)) > 0)
+            out.received.append(buffer, static_cast<std::size_t>(n));
+    }
+    sink.reset();
+    set_nonblocking(reader.get(), false);
+    collector rest(std::move(reader));
+    out.received += rest.join();
+    return out;
+}
+
+void discard_available(int fd) {
+    char buffer[1 << 16];
+    while (::read(fd, buffer, sizeof buffer) > 0) {
+    }
+}
+
+std::expected<transfer_job::state, error> step_discarding(transfer_job& job, int reader,
+                                                          std::expected<transfer_job::state, error> last, int rounds) {
+    for (int round = 0; round < rounds && last && *last != transfer_job::state::done; ++round) {
+        discard_available(reader);
+        last = job.step();
+    }
+    return last;
+}
+
 int open_fd_count() {
     int count = 0;
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++count;
     return count;
+}
+
+void expect_no_descriptor_leaks(const std::function<void()>& round) {
+    const int before = open_fd_count();
+    for (int i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(round());
+    EXPECT_EQ(open_fd_count(), before);
 }
 
 int free_port() {

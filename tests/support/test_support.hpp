@@ -1,13 +1,19 @@
 // Helpers shared by unit and integration tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <expected>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 #include <utility>
 
+#include "zerocopy/error.hpp"
+#include "zerocopy/transfer.hpp"
 #include "zerocopy/unique_fd.hpp"
 
 namespace zc::test {
@@ -22,6 +28,21 @@ public:
     temp_dir& operator=(const temp_dir&) = delete;
     const std::filesystem::path& path() const { return path_; }
     std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+    std::filesystem::path path_;
+};
+
+// A file path on /dev/shm — tmpfs, so another filesystem than temp_dir's and
+// one without O_DIRECT — named <prefix>-<pid>, removed (if it exists) on
+// destruction. Check that /dev/shm exists before making one.
+class shm_temp_file {
+public:
+    explicit shm_temp_file(const std::string& prefix);
+    ~shm_temp_file();
+    shm_temp_file(const shm_temp_file&) = delete;
+    shm_temp_file& operator=(const shm_temp_file&) = delete;
+    const std::filesystem::path& path() const { return path_; }
 
 private:
     std::filesystem::path path_;
@@ -44,6 +65,13 @@ std::pair<unique_fd, unique_fd> unix_pair();
 std::pair<unique_fd, unique_fd> pipe_pair(); // {write end, read end}
 
 void set_nonblocking(int fd, bool on = true);
+// The same pair with both ends non-blocking: non_blocking(tcp_pair()).
+std::pair<unique_fd, unique_fd> non_blocking(std::pair<unique_fd, unique_fd> pair);
+
+// The sending end of a loopback TCP connection whose receiving end is closed.
+unique_fd tcp_sender_with_closed_peer();
+// EPIPE or ECONNRESET: how a peer that went away must show up.
+testing::AssertionResult peer_vanished(const error& e);
 
 // Reads fd until EOF on a thread; join() returns everything read.
 class collector {
@@ -60,8 +88,48 @@ private:
     std::thread thread_;
 };
 
+// A loopback TCP connection whose receiving end a collector reads on a thread:
+// a socket sink that always drains.
+class collected_tcp_sink {
+public:
+    explicit collected_tcp_sink(bool ipv6 = false);
+    ~collected_tcp_sink(); // closes the sending end first, so the reader sees EOF
+    collected_tcp_sink(const collected_tcp_sink&) = delete;
+    collected_tcp_sink& operator=(const collected_tcp_sink&) = delete;
+    int fd() const { return sender_.get(); } // the sending end, to transfer to
+    // Closes the sending end; returns everything the receiving end read.
+    std::string join();
+
+private:
+    explicit collected_tcp_sink(std::pair<unique_fd, unique_fd> pair);
+    unique_fd sender_;
+    collector received_;
+};
+
+// Steps a job whose sink is non-blocking until it is done, reading the
+// non-blocking `reader` (the sink's other end) dry whenever a step stops
+// short; then closes `sink` and reads `reader` to EOF. A failed step ends it
+// with that step's error.
+struct drained_job {
+    std::string received;                // all the reader got, in order
+    int would_block_on_sink_steps = 0;   // steps that stopped on the sink
+    int would_block_on_source_steps = 0; // steps that stopped on the source
+};
+std::expected<drained_job, error> step_until_done_draining(transfer_job& job, unique_fd sink, unique_fd reader);
+
+// Reads what the non-blocking fd has right now and throws it away.
+void discard_available(int fd);
+// Steps `job` at most `rounds` times while `last` is neither an error nor
+// done, discarding what reached the non-blocking `reader` before each step.
+// Returns the last step's result (`last` itself when no round ran).
+std::expected<transfer_job::state, error> step_discarding(transfer_job& job, int reader,
+                                                          std::expected<transfer_job::state, error> last, int rounds);
+
 // Open descriptors of this process (entries of /proc/self/fd).
 int open_fd_count();
+// Runs `round` three times and expects as many descriptors open afterwards as
+// before. A fatal failure inside a round stops it there.
+void expect_no_descriptor_leaks(const std::function<void()>& round);
 
 // A free TCP port on 127.0.0.1 (bound then released).
 int free_port();

@@ -12,20 +12,10 @@
 
 #include <vector>
 
-#include "support/test_support.hpp"
-#include "zerocopy/transfer.hpp"
+#include "strategy_test_support.hpp"
 
 namespace zc::test {
 namespace {
-
-transfer_options direct_io(std::optional<std::uint64_t> offset = std::nullopt,
-                           std::optional<std::uint64_t> length = std::nullopt) {
-    transfer_options options;
-    options.strategy = strategy_id::direct_io;
-    options.offset = offset;
-    options.length = length;
-    return options;
-}
 
 // O_DIRECT needs a filesystem that supports it; temp_dir lives on /var/tmp.
 bool direct_io_works_in(const std::filesystem::path& dir, std::string& why) {
@@ -45,13 +35,12 @@ bool direct_io_works_in(const std::filesystem::path& dir, std::string& why) {
     return true;
 }
 
-class direct_io_test : public testing::Test {
+class direct_io_test : public strategy_test<strategy_id::direct_io> {
 protected:
     void SetUp() override {
         std::string why;
         if (!direct_io_works_in(dir.path(), why)) GTEST_SKIP() << why;
     }
-    temp_dir dir;
 };
 
 TEST_F(direct_io_test, copies_file_to_file_byte_exact_over_sizes_and_offsets) {
@@ -65,7 +54,7 @@ TEST_F(direct_io_test, copies_file_to_file_byte_exact_over_sizes_and_offsets) {
                              std::to_string(buffer));
                 auto in = open_read(dir / "in");
                 auto out = open_write(dir / "out");
-                auto options = direct_io(offset, size);
+                auto options = strategy_options(offset, size);
                 options.buffer_size = buffer;
                 auto stats = transfer(in.get(), out.get(), options);
                 ASSERT_TRUE(stats) << stats.error().message();
@@ -84,7 +73,7 @@ TEST_F(direct_io_test, reads_to_the_end_from_the_fd_offset_with_an_unaligned_tai
     auto in = open_read(dir / "in");
     ASSERT_EQ(::lseek(in.get(), 1000, SEEK_SET), 1000);
     auto out = open_write(dir / "out");
-    auto stats = transfer(in.get(), out.get(), direct_io());
+    auto stats = transfer(in.get(), out.get(), strategy_options());
     ASSERT_TRUE(stats) << stats.error().message();
     EXPECT_EQ(read_file(dir / "out"), data.substr(1000));
     EXPECT_EQ(::lseek(in.get(), 0, SEEK_CUR), static_cast<off_t>(data.size()));
@@ -106,7 +95,7 @@ TEST_F(direct_io_test, keeps_the_sink_offset_where_write_would_leave_it) {
         ASSERT_EQ(::write(out.get(), before.data(), before.size()), static_cast<ssize_t>(before.size()));
         auto in = open_read(dir / "in");
         const std::size_t length = data.size() - c.source_offset;
-        auto options = direct_io(c.source_offset, length);
+        auto options = strategy_options(c.source_offset, length);
         options.buffer_size = 64 * 1024;
         auto stats = transfer(in.get(), out.get(), options);
         ASSERT_TRUE(stats) << stats.error().message();
@@ -126,7 +115,7 @@ TEST_F(direct_io_test, writes_the_aligned_middle_of_a_file_sink_past_the_page_ca
     auto in = open_read(dir / "in");
     unique_fd out(::open((dir / "out").c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     ASSERT_TRUE(out);
-    auto stats = transfer(in.get(), out.get(), direct_io(0, size + 100));
+    auto stats = transfer(in.get(), out.get(), strategy_options(0, size + 100));
     ASSERT_TRUE(stats) << stats.error().message();
     void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, out.get(), 0);
     ASSERT_NE(map, MAP_FAILED);
@@ -145,7 +134,7 @@ TEST_F(direct_io_test, appending_sink_is_written_plainly) {
     auto in = open_read(dir / "in");
     unique_fd out(::open((dir / "out").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
     ASSERT_TRUE(out);
-    auto stats = transfer(in.get(), out.get(), direct_io());
+    auto stats = transfer(in.get(), out.get(), strategy_options());
     ASSERT_TRUE(stats) << stats.error().message();
     EXPECT_EQ(read_file(dir / "out"), before + data);
 }
@@ -153,61 +142,24 @@ TEST_F(direct_io_test, appending_sink_is_written_plainly) {
 TEST_F(direct_io_test, sends_to_a_non_blocking_socket_and_resumes) {
     const std::string data = write_random_file(dir / "in", (8u << 20) + 17, 7);
     auto in = open_read(dir / "in");
-    auto [sender, receiver] = tcp_pair();
-    set_nonblocking(sender.get());
-    auto job = transfer_job::start(in.get(), sender.get(), direct_io(3, data.size() - 3));
+    auto [sender, receiver] = non_blocking(tcp_pair());
+    auto job = transfer_job::start(in.get(), sender.get(), strategy_options(3, data.size() - 3));
     ASSERT_TRUE(job) << job.error().message();
-    std::string received;
-    set_nonblocking(receiver.get());
-    bool blocked_once = false;
-    for (;;) {
-        auto state = job->step();
-        ASSERT_TRUE(state) << state.error().message();
-        if (*state == transfer_job::state::done) break;
-        ASSERT_EQ(*state, transfer_job::state::would_block_on_sink);
-        blocked_once = true;
-        char buffer[1 << 16];
-        ssize_t n;
-        while ((n = ::read(receiver.get(), buffer, sizeof buffer)) > 0)
-            received.append(buffer, static_cast<std::size_t>(n));
-    }
-    sender.reset();
-    set_nonblocking(receiver.get(), false);
-    collector rest(std::move(receiver));
-    received += rest.join();
-    EXPECT_TRUE(blocked_once) << "8 MiB should not fit a loopback socket buffer";
-    EXPECT_EQ(hash_bytes(received), hash_bytes(std::string_view(data).substr(3)));
+    expect_stops_on_the_sink_and_resumes(*job, std::move(sender), std::move(receiver),
+                                         std::string_view(data).substr(3),
+                                         "8 MiB should not fit a loopback socket buffer");
 }
 
 TEST_F(direct_io_test, truncated_source_mid_transfer_is_source_shrank) {
-    const std::size_t size = 16u << 20;
-    write_random_file(dir / "in", size, 8);
-    auto in = open_read(dir / "in");
-    auto [sender, receiver] = tcp_pair();
-    set_nonblocking(sender.get());
-    set_nonblocking(receiver.get());
-    auto job = transfer_job::start(in.get(), sender.get(), direct_io());
-    ASSERT_TRUE(job) << job.error().message();
-    auto state = job->step();
-    ASSERT_TRUE(state) << state.error().message();
-    ASSERT_EQ(*state, transfer_job::state::would_block_on_sink);
-    unique_fd writer(::open((dir / "in").c_str(), O_WRONLY | O_CLOEXEC));
-    ASSERT_EQ(::ftruncate(writer.get(), static_cast<off_t>(job->bytes_done() / 2)), 0);
-    std::expected<transfer_job::state, error> last = state;
-    for (int round = 0; round < 1000 && last && *last != transfer_job::state::done; ++round) {
-        char buffer[1 << 16];
-        while (::read(receiver.get(), buffer, sizeof buffer) > 0) {
-        }
-        last = job->step();
-    }
-    ASSERT_FALSE(last) << "a source truncated mid-transfer must not end in success";
-    EXPECT_TRUE(last.error().is(errc::source_shrank)) << last.error().message();
+    expect_truncation_mid_transfer_is_source_shrank(
+        dir, strategy_options(),
+        {.size = 16u << 20, .seed = 8, .cut_to = [](std::uint64_t done) { return done / 2; }, .rounds = 1000});
 }
 
 TEST_F(direct_io_test, refuses_a_stream_source) {
     auto [write_end, read_end] = pipe_pair();
     auto out = open_write(dir / "out");
-    auto stats = transfer(read_end.get(), out.get(), direct_io());
+    auto stats = transfer(read_end.get(), out.get(), strategy_options());
     ASSERT_FALSE(stats);
     EXPECT_TRUE(stats.error().is(errc::unsupported_pair)) << stats.error().message();
 }
@@ -216,17 +168,16 @@ TEST(direct_io, refuses_a_filesystem_without_o_direct_with_einval) {
     // tmpfs reports no STATX_DIOALIGN.
     struct statfs fs {};
     if (::statfs("/dev/shm", &fs) != 0 || fs.f_type != TMPFS_MAGIC) GTEST_SKIP() << "no tmpfs at /dev/shm";
-    const std::string path = "/dev/shm/zc-direct-io-" + std::to_string(::getpid());
-    write_random_file(path, 10000, 3);
-    unique_fd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    ::unlink(path.c_str());
+    shm_temp_file source("zc-direct-io");
+    write_random_file(source.path(), 10000, 3);
+    unique_fd in(::open(source.path().c_str(), O_RDONLY | O_CLOEXEC));
     struct statx sx {};
     ASSERT_EQ(::statx(in.get(), "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx), 0);
     if ((sx.stx_mask & STATX_DIOALIGN) && sx.stx_dio_offset_align != 0)
         GTEST_SKIP() << "this kernel's tmpfs reports O_DIRECT alignment";
     temp_dir dir;
     auto out = open_write(dir / "out");
-    auto explicit_request = transfer(in.get(), out.get(), direct_io());
+    auto explicit_request = transfer(in.get(), out.get(), options_for(strategy_id::direct_io));
     ASSERT_FALSE(explicit_request);
     EXPECT_EQ(explicit_request.error().errno_value(), EINVAL);
     EXPECT_NE(explicit_request.error().message().find("O_DIRECT refused by this filesystem"), std::string::npos)
@@ -235,18 +186,14 @@ TEST(direct_io, refuses_a_filesystem_without_o_direct_with_einval) {
 
 TEST_F(direct_io_test, leaks_no_descriptors) {
     const std::string data = write_random_file(dir / "in", 200000, 2);
-    const int before = open_fd_count();
-    for (int i = 0; i < 3; ++i) {
+    expect_no_descriptor_leaks([&] {
         auto in = open_read(dir / "in");
         auto out = open_write(dir / "out");
-        auto stats = transfer(in.get(), out.get(), direct_io(1, data.size() - 1));
+        auto stats = transfer(in.get(), out.get(), strategy_options(1, data.size() - 1));
         ASSERT_TRUE(stats) << stats.error().message();
         // And one that fails after the mover opened: the peer is gone.
-        auto [sender, receiver] = tcp_pair();
-        receiver.reset();
-        EXPECT_FALSE(transfer(in.get(), sender.get(), direct_io(0, data.size())));
-    }
-    EXPECT_EQ(open_fd_count(), before);
+        EXPECT_FALSE(transfer(in.get(), tcp_sender_with_closed_peer().get(), strategy_options(0, data.size())));
+    });
 }
 
 } // namespace
