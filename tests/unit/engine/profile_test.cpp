@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "engine/auto_select.hpp"
+#include "engine/profile_from_bench.hpp"
 #include "support/test_support.hpp"
 #include "zerocopy/profile.hpp"
 #include "zerocopy/transfer.hpp"
@@ -347,6 +348,94 @@ TEST(profile, environment_variable_overrides_the_default_paths) {
         EXPECT_NE(p.error().message().find("ZEROCOPY_PROFILE"), std::string::npos) << p.error().message();
         EXPECT_NE(p.error().message().find("bad.json"), std::string::npos) << p.error().message();
     }
+}
+
+// ---- from bench results (zc tune) ----------------------------------------------
+
+nlohmann::json bench_row(const char* scenario_text, const char* strategy, std::uint64_t size, double gbps,
+                         bool verified = true, const char* cache = "warm") {
+    return {{"scenario", scenario_text}, {"strategy", strategy}, {"size", size}, {"cache", cache},
+            {"verified", verified}, {"median", {{"gbps", gbps}, {"seconds", 0.1}}}};
+}
+
+TEST(profile_from_bench, fastest_verified_strategy_per_size_merged_into_bands_with_geometric_edges) {
+    nlohmann::json rows = nlohmann::json::array();
+    // file-to-socket: read-write wins at 4 KiB and 64 KiB, sendfile from 1 MiB on.
+    for (std::uint64_t size : {4096u, 65536u}) {
+        rows.push_back(bench_row("file-to-socket", "read-write", size, 2.0));
+        rows.push_back(bench_row("file-to-socket", "sendfile", size, 1.5));
+    }
+    for (std::uint64_t size : {1u << 20, 64u << 20}) {
+        rows.push_back(bench_row("file-to-socket", "read-write", size, 3.3));
+        rows.push_back(bench_row("file-to-socket", "sendfile", size, 5.9));
+        rows.push_back(bench_row("file-to-socket", "auto", size, 9.9)); // auto is not a choice
+        rows.push_back(bench_row("file-to-socket", "msg-zerocopy", size, 7.0, false)); // unverified
+        rows.push_back(bench_row("file-to-socket", "splice", size, 8.0, true, "cold")); // cold when warm exists
+    }
+    rows.push_back(bench_row("file-to-file", "copy-file-range", 4096, 1.0));
+    rows.push_back(bench_row("socket-to-file", "read-write", 1u << 20, 2.0));
+    rows.push_back(bench_row("socket-to-file", "splice", 1u << 20, 1.0));
+    rows.push_back(bench_row("scan", "mmap", 1u << 20, 9.0));
+    const nlohmann::json document = {
+        {"machine", {{"kernel", "6.1.0-test"}, {"cpu", "Test CPU"}, {"cores", 4}, {"filesystem", "ext4"}}},
+        {"results", rows}};
+
+    auto p = detail::profile_from_bench(document, "2026-11-22T03:00:00Z");
+    ASSERT_TRUE(p) << p.error().message();
+    EXPECT_EQ(p->measured_at, "2026-11-22T03:00:00Z");
+    EXPECT_EQ(p->machine, "Linux 6.1.0-test, Test CPU, 4 cores, ext4");
+    const auto& socket = p->scenarios.at(scenario::file_to_socket);
+    ASSERT_EQ(socket.size(), 2u);
+    EXPECT_EQ(socket[0].strategy, read_write);
+    EXPECT_EQ(socket[0].up_to, 262144u) << "sqrt(64 KiB × 1 MiB) = 256 KiB";
+    EXPECT_EQ(socket[1].strategy, sendfile);
+    EXPECT_FALSE(socket[1].up_to);
+    EXPECT_EQ(p->scenarios.at(scenario::file_to_file), (std::vector<size_band>{{std::nullopt, copy_file_range, {}}}));
+    EXPECT_EQ(p->scenarios.at(scenario::stream_to_any), (std::vector<size_band>{{std::nullopt, read_write, {}}}));
+    EXPECT_FALSE(p->scenarios.contains(scenario::file_to_pipe)) << "not measured: the built-in choice stays";
+
+    auto reloaded = profile::from_json(p->to_json());
+    ASSERT_TRUE(reloaded) << reloaded.error().message();
+    EXPECT_EQ(reloaded->scenarios, p->scenarios);
+}
+
+TEST(profile_from_bench, alternating_winners_make_one_band_each_with_rising_edges) {
+    nlohmann::json rows = nlohmann::json::array();
+    const std::vector<std::pair<std::uint64_t, const char*>> winners = {
+        {4096, "splice"}, {16384, "splice"}, {65536, "read-write"}, {1u << 20, "splice"}, {1u << 30, "read-write"}};
+    for (const auto& [size, name] : winners) {
+        rows.push_back(bench_row("file-to-pipe", name, size, 2.0));
+        rows.push_back(bench_row("file-to-pipe", std::string(name) == "splice" ? "read-write" : "splice", size, 1.0));
+    }
+    auto p = detail::profile_from_bench({{"results", rows}});
+    ASSERT_TRUE(p) << p.error().message();
+    const auto& bands = p->scenarios.at(scenario::file_to_pipe);
+    ASSERT_EQ(bands.size(), 4u);
+    EXPECT_EQ(bands[0].up_to, 32768u);
+    EXPECT_EQ(bands[1].up_to, 262144u);
+    EXPECT_EQ(bands[2].up_to, 33554432u);
+    EXPECT_FALSE(bands[3].up_to);
+    EXPECT_EQ(p->choose(scenario::file_to_pipe, 16384)->strategy, splice);
+    EXPECT_EQ(p->choose(scenario::file_to_pipe, 65536)->strategy, read_write);
+    EXPECT_EQ(p->choose(scenario::file_to_pipe, std::nullopt)->strategy, read_write);
+}
+
+TEST(profile_from_bench, uses_cold_results_when_there_are_no_warm_ones) {
+    const nlohmann::json document = {{"results", {bench_row("file-to-file", "read-write", 4096, 1.0, true, "cold"),
+                                                  bench_row("file-to-file", "sendfile", 4096, 2.0, true, "cold")}}};
+    auto p = detail::profile_from_bench(document);
+    ASSERT_TRUE(p) << p.error().message();
+    EXPECT_EQ(p->choose(scenario::file_to_file, 1)->strategy, sendfile);
+}
+
+TEST(profile_from_bench, rejects_documents_without_usable_results) {
+    EXPECT_FALSE(detail::profile_from_bench(nlohmann::json::array()));
+    EXPECT_FALSE(detail::profile_from_bench({{"results", 3}}));
+    auto none = detail::profile_from_bench(
+        {{"results", {bench_row("file-to-file", "auto", 4096, 1.0), bench_row("file-to-file", "splice", 4096, 1.0, false),
+                      bench_row("scan", "read", 4096, 1.0), bench_row("file-to-file", "teleport", 4096, 1.0)}}});
+    ASSERT_FALSE(none);
+    EXPECT_NE(none.error().message().find("no verified result"), std::string::npos) << none.error().message();
 }
 
 } // namespace
