@@ -1,0 +1,127 @@
+// The HTTP/1.1 static-file server's seams (zc serve).
+//
+// Three layers, each testable alone:
+//   request_parser  — bytes → request, with llhttp (never hand-parsed); limits
+//                     and protocol errors become a status code (400/414/431/505);
+//   static_handler  — request → response_plan: path resolution inside the root,
+//                     conditional and range logic, headers; it never writes;
+//   server          — epoll loop (src/http/server.*): reads, parses, asks the
+//                     handler, and sends the plan: the head with the body's first
+//                     bytes, then "bytes X..Y of this file" through the engine's
+//                     resumable transfer (zc::transfer_job), like nginx's static
+//                     module hands a range to the transport.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zerocopy/unique_fd.hpp"
+
+namespace zc::http {
+
+enum class method { get, head, other };
+
+struct request {
+    method verb = method::other;
+    std::string method_name;   // as sent, for the access log and 405
+    std::string target;        // raw request-target, e.g. "/a%20b/c.html?x=1"
+    unsigned version_major = 1;
+    unsigned version_minor = 1;
+    bool keep_alive = true;    // after Connection: and the version's default
+    // Headers the handler needs (last one wins for duplicates, except where the
+    // RFC says a duplicate makes the request invalid: Host, Content-Length).
+    std::string host;
+    std::optional<std::string> range;
+    std::optional<std::string> if_none_match;
+    std::optional<std::string> if_modified_since;
+    std::optional<std::string> if_range;
+    std::string user_agent;    // access log
+    std::string referer;       // access log
+};
+
+struct parser_limits {
+    std::size_t max_head_bytes = 8 * 1024; // request line + headers → 431
+    std::size_t max_target_bytes = 4 * 1024; // → 414
+    std::size_t max_headers = 100;           // → 431
+};
+
+// Feeds bytes of one connection; yields requests in order (pipelining).
+class request_parser {
+public:
+    explicit request_parser(parser_limits limits = {});
+    ~request_parser();
+    request_parser(request_parser&&) noexcept;
+    request_parser& operator=(request_parser&&) noexcept;
+
+    struct result {
+        enum class kind { need_more, complete, error } what = kind::need_more;
+        std::size_t consumed = 0; // bytes of the input used (a complete request stops there)
+        int status = 0;           // with error: 400, 413, 414, 431, 505 …
+    };
+    // Parses from data; after `complete`, take() the request and feed the rest
+    // of the input again (the next pipelined request).
+    result feed(std::string_view data);
+    request take();
+    // Bytes of the current request head seen so far (for the slowloris timer).
+    bool in_progress() const noexcept;
+
+    struct impl;
+
+private:
+    std::unique_ptr<impl> impl_;
+};
+
+// What to send back: a complete head, then an optional body.
+struct response_plan {
+    int status = 500;
+    std::string head;            // status line + headers + CRLF CRLF
+    std::string inline_body;     // error pages, directory listings, 304/HEAD: empty
+    // A file body: bytes [offset, offset + length) of file.
+    unique_fd file;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+    std::uint64_t file_size_at_open = 0; // truncation guard: the engine errors if it shrinks
+    bool close_after = false;    // Connection: close (error, client asked, or HTTP/1.0)
+    std::uint64_t body_bytes() const noexcept { return file ? length : inline_body.size(); }
+};
+
+struct static_config {
+    int root_fd = -1;            // O_PATH|O_DIRECTORY descriptor of --root
+    bool list_directories = false;
+    bool follow_symlinks_outside_root = false; // default: refuse them
+    std::string server_name = "zerocopy";
+};
+
+// Builds the response for one request. Never blocks on the network; opens
+// files with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) under root_fd so
+// nothing outside the root is ever opened.
+response_plan handle_static(const request& req, const static_config& config);
+
+// A short HTML error response (used by the server for 400/408/431/503 …).
+response_plan error_response(int status, bool close_after, std::string_view server_name = "zerocopy");
+
+// Pieces exposed for unit tests and fuzzers.
+struct byte_range {
+    std::uint64_t first = 0;
+    std::uint64_t length = 0;
+};
+enum class range_result { none, satisfiable, unsatisfiable, ignored };
+// RFC 9110 single "bytes=a-b" / "a-" / "-n" against a representation of
+// `size` bytes. Malformed → ignored (serve 200); several ranges → ignored
+// (documented: whole 200); past the end → unsatisfiable (416).
+range_result parse_range(std::string_view header, std::uint64_t size, byte_range& out);
+// Percent-decodes once and normalises a request-target's path; nullopt when
+// it must be refused (NUL, "..", backslash, encoded slash tricks, …).
+std::optional<std::string> normalize_path(std::string_view target);
+std::string_view mime_type(std::string_view path);
+std::string http_date(std::int64_t unix_seconds);
+std::optional<std::int64_t> parse_http_date(std::string_view text);
+std::string entity_tag(const struct stat& st);
+
+} // namespace zc::http
