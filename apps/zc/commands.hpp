@@ -18,5 +18,6 @@ command add_copy_command(CLI::App& zc);
 command add_cat_command(CLI::App& zc);
 command add_send_command(CLI::App& zc);
 command add_recv_command(CLI::App& zc);
+command add_bench_command(CLI::App& zc);
 
 } // namespace zc::cli

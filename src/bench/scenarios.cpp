@@ -1,0 +1,495 @@
+// The four transfer scenarios of zc bench, and the fixture they read.
+//
+// Receivers and senders on the other side of a socket or pipe are forked
+// child processes, the same for every strategy:
+//   * file-to-socket: the child connects to 127.0.0.1 and drains with recv(2)
+//     into one reused 1 MiB buffer; at EOF it sends back 8 bytes (the hash
+//     when verifying), and the parent's clock stops when those arrive, i.e.
+//     once the receiver has every byte.
+//   * file-to-pipe: the child read(2)s the pipe into a reused 1 MiB buffer
+//     (pipe of the default 64 KiB) and acknowledges on a second pipe.
+//   * socket-to-file: the child maps the fixture (MAP_POPULATE, before the
+//     clock starts), waits for a one-byte "go", and send(2)s it; the parent
+//     receives into a new file with the strategy under test.
+// The child side's CPU comes from wait4's rusage (the whole child: its setup
+// is small next to ≥ 32 MiB per run), except the socket-to-file sender, which
+// reports its own getrusage delta from "go" to the end so that populating
+// the mapping is not charged to it.
+#include "bench/scenarios.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include "bench/measure.hpp"
+#include "zerocopy/strategy.hpp"
+#include "zerocopy/transfer.hpp"
+
+namespace zc::bench::detail {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+constexpr std::size_t chunk = 1u << 20;
+
+error errno_error(const char* what) { return error::from_errno(errno, what); }
+
+// The receivers' buffer, allocated (and touched) before any fork.
+std::span<std::byte> drain_buffer() {
+    static std::vector<std::byte> buffer(chunk, std::byte{0});
+    return buffer;
+}
+
+bool write_all(int fd, const void* data, std::size_t length) {
+    const auto* p = static_cast<const char*>(data);
+    while (length) {
+        const ssize_t n = ::write(fd, p, length);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        length -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+bool read_all(int fd, void* data, std::size_t length) {
+    auto* p = static_cast<char*>(data);
+    while (length) {
+        const ssize_t n = ::read(fd, p, length);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        length -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+// Child body: read `fd` to EOF, then write the 8-byte acknowledgement (the
+// hash of what came, or 0) to `ack_fd`. Returns the exit status.
+int drain(int fd, bool hash, int ack_fd) {
+    const auto buffer = drain_buffer();
+    stream_hash h;
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer.data(), buffer.size()); // recv(fd, …, 0) on a socket
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return 3;
+        if (n == 0) break;
+        if (hash) h.update(buffer.first(static_cast<std::size_t>(n)));
+    }
+    const std::uint64_t ack = hash ? h.digest() : 0;
+    return write_all(ack_fd, &ack, sizeof ack) ? 0 : 4;
+}
+
+template <class Body>
+std::expected<pid_t, error> fork_child(Body body) {
+    const pid_t pid = ::fork();
+    if (pid < 0) return std::unexpected(errno_error("fork"));
+    if (pid == 0) ::_exit(body());
+    return pid;
+}
+
+// Reaps the child; its rusage, or an error when it failed.
+std::expected<usage, error> reap(pid_t pid) {
+    int status = 0;
+    rusage r{};
+    while (::wait4(pid, &status, 0, &r) < 0)
+        if (errno != EINTR) return std::unexpected(errno_error("wait4"));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return std::unexpected(error::from_errno(EIO, "bench child process failed (status " +
+                                                           std::to_string(status) + ")"));
+    return usage::from(r);
+}
+
+struct listener {
+    unique_fd fd;
+    sockaddr_in address{};
+};
+
+std::expected<listener, error> listen_loopback() {
+    listener l;
+    l.fd = unique_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!l.fd) return std::unexpected(errno_error("socket"));
+    l.address.sin_family = AF_INET;
+    l.address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof l.address;
+    if (::bind(l.fd.get(), reinterpret_cast<sockaddr*>(&l.address), sizeof l.address) != 0 ||
+        ::listen(l.fd.get(), 1) != 0 ||
+        ::getsockname(l.fd.get(), reinterpret_cast<sockaddr*>(&l.address), &length) != 0)
+        return std::unexpected(errno_error("bind/listen 127.0.0.1"));
+    return l;
+}
+
+int connect_loopback(const sockaddr_in& address) {
+    const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -1;
+    if (::connect(s, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) return -1;
+    return s;
+}
+
+std::expected<unique_fd, error> accept_one(const listener& l) {
+    for (;;) {
+        const int c = ::accept4(l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
+        if (c >= 0) return unique_fd(c);
+        if (errno != EINTR) return std::unexpected(errno_error("accept"));
+    }
+}
+
+transfer_options options_for(const std::string& method, std::optional<std::uint64_t> offset, std::uint64_t length) {
+    transfer_options o;
+    o.strategy = *parse_strategy(method);
+    o.offset = offset;
+    o.length = length;
+    o.guard_sigpipe = false; // zc ignores SIGPIPE; the bench does the same (run_bench)
+    return o;
+}
+
+std::expected<unique_fd, error> create_file(const std::filesystem::path& path) {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+    unique_fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) return std::unexpected(error::from_errno(errno, "create " + path.string()));
+    return fd;
+}
+
+// What one run of a scenario returns besides its figures.
+struct timed {
+    run_sample sample;
+    std::uint64_t received_hash = 0;
+};
+
+void add_usage(run_sample& s, const usage& u, bool sender) {
+    if (sender) {
+        s.sender_user_s += u.user_s;
+        s.sender_sys_s += u.sys_s;
+    } else {
+        s.receiver_user_s = u.user_s;
+        s.receiver_sys_s = u.sys_s;
+    }
+    s.voluntary_switches += u.voluntary;
+    s.involuntary_switches += u.involuntary;
+    s.minor_faults += u.minor;
+    s.major_faults += u.major;
+}
+
+double since(clock_type::time_point start) {
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+// The file goes out `repeats` times; `sink` is the parent's end; the child
+// (already running) acknowledges on `ack` once it has read everything.
+std::expected<timed, error> send_file_repeatedly(const std::string& method, const fixture& source,
+                                                 std::uint64_t repeats, unique_fd sink, int ack, bool is_socket,
+                                                 pid_t child) {
+    timed t;
+    t.sample.repeats = repeats;
+    t.sample.bytes = source.size * repeats;
+    const usage before = usage::of_thread();
+    const auto start = clock_type::now();
+    std::optional<error> failed;
+    for (std::uint64_t r = 0; r < repeats && !failed; ++r) {
+        auto stats = transfer(source.fd.get(), sink.get(), options_for(method, 0, source.size));
+        if (!stats) failed = stats.error();
+        else t.sample.syscalls += stats->syscalls;
+    }
+    if (is_socket) ::shutdown(sink.get(), SHUT_WR);
+    else sink.reset();
+    const bool acknowledged = read_all(ack, &t.received_hash, sizeof t.received_hash);
+    t.sample.seconds = since(start);
+    add_usage(t.sample, usage::of_thread() - before, true);
+    sink.reset();
+    auto child_usage = reap(child);
+    if (failed) return std::unexpected(*failed);
+    if (!child_usage) return std::unexpected(child_usage.error());
+    if (!acknowledged) return std::unexpected(error::from_errno(EIO, "receiver did not acknowledge"));
+    add_usage(t.sample, *child_usage, false);
+    return t;
+}
+
+std::expected<timed, error> file_to_socket(const std::string& method, const fixture& source, std::uint64_t repeats,
+                                           bool hash) {
+    auto l = listen_loopback();
+    if (!l) return std::unexpected(l.error());
+    drain_buffer();
+    auto child = fork_child([&] {
+        const int s = connect_loopback(l->address);
+        return s < 0 ? 5 : drain(s, hash, s);
+    });
+    if (!child) return std::unexpected(child.error());
+    auto connection = accept_one(*l);
+    if (!connection) {
+        (void)reap(*child);
+        return std::unexpected(connection.error());
+    }
+    const int ack = connection->get();
+    return send_file_repeatedly(method, source, repeats, std::move(*connection), ack, true, *child);
+}
+
+std::expected<timed, error> file_to_pipe(const std::string& method, const fixture& source, std::uint64_t repeats,
+                                         bool hash) {
+    int data[2], ack[2];
+    if (::pipe2(data, O_CLOEXEC) != 0) return std::unexpected(errno_error("pipe2"));
+    unique_fd data_read(data[0]), data_write(data[1]);
+    if (::pipe2(ack, O_CLOEXEC) != 0) return std::unexpected(errno_error("pipe2"));
+    unique_fd ack_read(ack[0]), ack_write(ack[1]);
+    drain_buffer();
+    auto child = fork_child([&] {
+        data_write.reset();
+        return drain(data_read.get(), hash, ack_write.get());
+    });
+    if (!child) return std::unexpected(child.error());
+    data_read.reset();
+    ack_write.reset();
+    return send_file_repeatedly(method, source, repeats, std::move(data_write), ack_read.get(), false, *child);
+}
+
+std::expected<timed, error> file_to_file(const std::string& method, const fixture& source, std::uint64_t repeats,
+                                         bool hash, bool durable_too) {
+    const auto target = source.directory / "copy.out";
+    auto sink = create_file(target);
+    if (!sink) return std::unexpected(sink.error());
+    timed t;
+    t.sample.repeats = repeats;
+    t.sample.bytes = source.size * repeats;
+    const usage before = usage::of_thread();
+    auto start = clock_type::now();
+    for (std::uint64_t r = 0; r < repeats; ++r) { // the copy grows: repeats × size bytes
+        auto stats = transfer(source.fd.get(), sink->get(), options_for(method, 0, source.size));
+        if (!stats) return std::unexpected(stats.error());
+        t.sample.syscalls += stats->syscalls;
+    }
+    t.sample.seconds = since(start);
+    add_usage(t.sample, usage::of_thread() - before, true);
+    if (hash) {
+        auto h = hash_file(sink->get());
+        if (!h) return std::unexpected(h.error());
+        t.received_hash = *h;
+    }
+    sink->reset();
+    std::filesystem::remove(target);
+    if (durable_too) {
+        // One copy made durable: the figure an application that fsyncs sees.
+        auto durable = create_file(target);
+        if (!durable) return std::unexpected(durable.error());
+        start = clock_type::now();
+        auto stats = transfer(source.fd.get(), durable->get(), options_for(method, 0, source.size));
+        if (!stats) return std::unexpected(stats.error());
+        if (::fdatasync(durable->get()) != 0) return std::unexpected(errno_error("fdatasync"));
+        t.sample.durable_seconds = since(start);
+        durable->reset();
+        std::filesystem::remove(target);
+    }
+    return t;
+}
+
+// The child's own CPU from "go" to the last byte sent, as the report it writes.
+struct sender_report {
+    usage used;
+    int status = 0;
+};
+
+std::expected<timed, error> socket_to_file(const std::string& method, const fixture& source, std::uint64_t repeats,
+                                           bool hash) {
+    auto l = listen_loopback();
+    if (!l) return std::unexpected(l.error());
+    int report_pipe[2];
+    if (::pipe2(report_pipe, O_CLOEXEC) != 0) return std::unexpected(errno_error("pipe2"));
+    unique_fd report_read(report_pipe[0]), report_write(report_pipe[1]);
+    const std::size_t size = source.size;
+    auto child = fork_child([&] {
+        sender_report report;
+        const int s = connect_loopback(l->address);
+        void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, source.fd.get(), 0);
+        char go = 0;
+        if (s < 0 || map == MAP_FAILED || !read_all(s, &go, 1)) return 5;
+        const usage before = usage::of_thread();
+        for (std::uint64_t r = 0; r < repeats; ++r) {
+            const char* p = static_cast<const char*>(map);
+            std::size_t left = size;
+            while (left) {
+                const ssize_t n = ::send(s, p, left, MSG_NOSIGNAL);
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) return 6;
+                p += n;
+                left -= static_cast<std::size_t>(n);
+            }
+        }
+        report.used = usage::of_thread() - before;
+        ::close(s);
+        return write_all(report_write.get(), &report, sizeof report) ? 0 : 7;
+    });
+    if (!child) return std::unexpected(child.error());
+    report_write.reset();
+    auto connection = accept_one(*l);
+    if (!connection) {
+        (void)reap(*child);
+        return std::unexpected(connection.error());
+    }
+    const auto target = source.directory / "received.out";
+    auto sink = create_file(target);
+    if (!sink) {
+        (void)reap(*child);
+        return std::unexpected(sink.error());
+    }
+    timed t;
+    t.sample.repeats = repeats;
+    t.sample.bytes = source.size * repeats;
+    std::optional<error> failed;
+    const usage before = usage::of_thread();
+    const auto start = clock_type::now();
+    const char go = 1;
+    if (!write_all(connection->get(), &go, 1)) failed = errno_error("send go");
+    for (std::uint64_t r = 0; r < repeats && !failed; ++r) {
+        auto stats = transfer(connection->get(), sink->get(), options_for(method, std::nullopt, source.size));
+        if (!stats) failed = stats.error();
+        else t.sample.syscalls += stats->syscalls;
+    }
+    t.sample.seconds = since(start);
+    add_usage(t.sample, usage::of_thread() - before, false); // the receiver is in-process here
+    connection->reset();
+    sender_report report;
+    const bool reported = read_all(report_read.get(), &report, sizeof report);
+    auto reaped = reap(*child);
+    if (failed) return std::unexpected(*failed);
+    if (!reaped) return std::unexpected(reaped.error());
+    if (!reported) return std::unexpected(error::from_errno(EIO, "sender did not report"));
+    add_usage(t.sample, report.used, true);
+    if (hash) {
+        auto h = hash_file(sink->get());
+        if (!h) return std::unexpected(h.error());
+        t.received_hash = *h;
+    }
+    sink->reset();
+    std::filesystem::remove(target);
+    return t;
+}
+
+std::expected<timed, error> run_transfer(scenario which, const std::string& method, const fixture& source,
+                                         std::uint64_t repeats, bool verifying) {
+    switch (which) {
+    case scenario::file_to_socket: return file_to_socket(method, source, repeats, verifying);
+    case scenario::file_to_pipe: return file_to_pipe(method, source, repeats, verifying);
+    case scenario::file_to_file: return file_to_file(method, source, repeats, verifying, !verifying);
+    case scenario::socket_to_file: return socket_to_file(method, source, repeats, verifying);
+    case scenario::scan: break;
+    }
+    return std::unexpected(error::from(errc::unsupported_pair, "not a transfer scenario"));
+}
+
+// The refusals that mean "this method does not apply here", checked before
+// any process is forked.
+std::optional<error> refusal(scenario which, const std::string& method) {
+    if (which == scenario::scan) return std::nullopt;
+    const auto id = parse_strategy(method);
+    if (!id) return error::from(errc::unsupported_pair, "unknown strategy " + method);
+    if (*id == strategy_id::automatic) return std::nullopt;
+    const auto& info = describe_strategy(*id);
+    if (!info.available) return error::from(errc::strategy_unavailable, method + ": " + info.reason);
+    return std::nullopt;
+}
+
+} // namespace
+
+std::expected<fixture, error> fixture::create(const std::filesystem::path& directory, std::uint64_t size) {
+    fixture f;
+    f.directory = directory;
+    f.source = directory / ("source-" + std::to_string(size) + ".bin");
+    f.size = size;
+    auto fd = create_file(f.source);
+    if (!fd) return std::unexpected(fd.error());
+    std::vector<std::byte> buffer(chunk);
+    stream_hash h;
+    for (std::uint64_t at = 0; at < size; at += chunk) {
+        const auto piece = std::span(buffer).first(static_cast<std::size_t>(std::min<std::uint64_t>(chunk, size - at)));
+        fill_pattern(piece, size, at);
+        h.update(piece);
+        f.checksum ^= xor_words(piece);
+        if (!write_all(fd->get(), piece.data(), piece.size()))
+            return std::unexpected(error::from_errno(errno, "write " + f.source.string()));
+    }
+    if (::fdatasync(fd->get()) != 0) return std::unexpected(errno_error("fdatasync"));
+    f.hash = h.digest();
+    f.fd = std::move(*fd);
+    return f;
+}
+
+std::expected<void, error> fixture::drop_cache() const {
+    if (::fdatasync(fd.get()) != 0) return std::unexpected(errno_error("fdatasync"));
+    const int rc = ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
+    if (rc != 0) return std::unexpected(error::from_errno(rc, "posix_fadvise(DONTNEED)"));
+    return {};
+}
+
+std::vector<std::string> methods_of(scenario which) {
+    if (which == scenario::scan) return {"read", "mmap", "direct-io", "io-uring"};
+    std::vector<std::string> names = {"auto"};
+    for (const auto id : all_strategies()) names.emplace_back(strategy_name(id));
+    return names;
+}
+
+std::expected<std::uint64_t, error> hash_file(int fd) {
+    const auto buffer = drain_buffer();
+    stream_hash h;
+    for (std::uint64_t at = 0;;) {
+        const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(at));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return std::unexpected(errno_error("pread (verify)"));
+        if (n == 0) break;
+        h.update(buffer.first(static_cast<std::size_t>(n)));
+        at += static_cast<std::uint64_t>(n);
+    }
+    return h.digest();
+}
+
+std::expected<verification, error> verify(scenario which, const std::string& method, const fixture& source) {
+    if (auto refused = refusal(which, method)) return std::unexpected(*refused);
+    verification v;
+    if (which == scenario::scan) {
+        auto scanned = scan_file(method, source);
+        if (!scanned) return std::unexpected(scanned.error());
+        v.checksum = scanned->checksum;
+        v.matched = scanned->checksum == source.checksum;
+        if (!v.matched)
+            v.detail = "checksum " + std::to_string(scanned->checksum) + " != " + std::to_string(source.checksum);
+        return v;
+    }
+    auto t = run_transfer(which, method, source, 1, true);
+    if (!t) return std::unexpected(t.error());
+    v.matched = t->received_hash == source.hash;
+    if (!v.matched) v.detail = "the bytes received differ from the source (hash mismatch)";
+    return v;
+}
+
+std::expected<run_sample, error> measure(scenario which, const std::string& method, const fixture& source,
+                                         std::uint64_t repeats) {
+    if (which != scenario::scan) {
+        auto t = run_transfer(which, method, source, repeats, false);
+        if (!t) return std::unexpected(t.error());
+        return t->sample;
+    }
+    run_sample s;
+    s.repeats = repeats;
+    s.bytes = source.size * repeats;
+    const usage before = usage::of_thread();
+    const auto start = clock_type::now();
+    for (std::uint64_t r = 0; r < repeats; ++r) {
+        auto scanned = scan_file(method, source);
+        if (!scanned) return std::unexpected(scanned.error());
+        if (scanned->checksum != source.checksum)
+            return std::unexpected(error::from_errno(EIO, method + ": checksum changed between runs"));
+        s.syscalls += scanned->syscalls;
+    }
+    s.seconds = since(start);
+    add_usage(s, usage::of_thread() - before, true);
+    return s;
+}
+
+} // namespace zc::bench::detail
