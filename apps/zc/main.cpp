@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +16,7 @@
 
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "zerocopy/profile.hpp"
 
 namespace {
 
@@ -36,6 +38,20 @@ int report_usage_error(const CLI::App& root, const CLI::ParseError& failure) {
     return exit_usage;
 }
 
+// The profile `auto` uses: --profile FILE, else ZEROCOPY_PROFILE or the
+// default paths (docs/auto.md). One that does not load is a usage error:
+// running with another profile than the one configured would be a surprise.
+int activate_profile(const std::string& path) {
+    auto loaded = path.empty() ? zc::load_default_profile() : zc::profile::load(path);
+    if (!loaded) {
+        print_error(fmt::format("bad profile: {}{}", loaded.error().message(),
+                                path.empty() ? " (fix or remove it, or run with ZEROCOPY_PROFILE=builtin)" : ""));
+        return exit_usage;
+    }
+    zc::set_active_profile(std::move(*loaded));
+    return exit_success;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -52,6 +68,14 @@ int main(int argc, char** argv) {
         add_strategies_command(app), add_copy_command(app), add_cat_command(app),
         add_send_command(app),       add_recv_command(app),   add_bench_command(app),
     };
+
+    // --profile FILE, before the verb or after it. A verb with its own
+    // --profile (zc tune: where to write one) keeps its meaning.
+    std::string profile_path;
+    const char* profile_help = "Let auto use this profile (from `zc tune`) instead of the default one";
+    app.add_option("--profile", profile_path, profile_help)->type_name("FILE");
+    for (const auto& c : commands)
+        if (!c.app->get_option_no_throw("--profile")) c.app->add_option("--profile", profile_path, profile_help)->type_name("FILE");
 
     // CLI11 would take an unknown verb for a stray argument and only say that
     // a subcommand is required; name it instead.
@@ -75,6 +99,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return report_usage_error(app, e);
     }
+
+    if (const int code = activate_profile(profile_path); code != exit_success) return code;
 
     try {
         for (const auto& c : commands)
