@@ -33,8 +33,13 @@ configure: deps $(BUILD)/CMakeCache.txt
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+# zc bench --quick: every strategy on every scenario, about a minute on 2 cores.
+BENCH_OUT := bench-results
 run: build
-	@./bench/demo $(ZC)
+	@mkdir -p $(BENCH_OUT)
+	@svg=; if $(ZC) bench --help | grep -q -- '--svg'; then svg="--svg $(BENCH_OUT)/"; fi; \
+	  $(ZC) bench --quick --json $(BENCH_OUT)/bench.json --csv $(BENCH_OUT)/bench.csv $$svg
+	@echo "zerocopy: results in $(BENCH_OUT)/ (bench.json: every raw run; bench.csv; SVG charts when built with them)"
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 600

@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "bench/bench.hpp"
+#include "bench/svg_chart.hpp"
 #include "commands.hpp"
 #include "diagnostics.hpp"
 #include "size_parser.hpp"
@@ -37,6 +38,7 @@ struct bench_arguments {
     std::string directory;
     std::string json_file;
     std::string csv_file;
+    std::string svg_path;
 };
 
 std::string size_label(std::uint64_t size) {
@@ -215,6 +217,11 @@ int run_bench_command(const bench_arguments& args) {
     bool ok = true;
     if (!args.json_file.empty()) ok &= write_file(args.json_file, bench::to_json(*results).dump(2) + "\n");
     if (!args.csv_file.empty()) ok &= write_file(args.csv_file, bench::to_csv(*results));
+    if (!args.svg_path.empty()) {
+        auto written = bench::write_bench_charts(bench::to_json(*results), args.svg_path);
+        if (!written) ok &= report_failure(written.error()) == exit_success;
+        else fmt::print("charts: {} SVG file(s) in {}\n", written->size(), args.svg_path);
+    }
     for (const auto& f : results->failures)
         print_error(fmt::format("{} {} {} {}: {}", bench::scenario_name(f.which), f.strategy, size_label(f.size),
                                 bench::cache_name(f.cache), f.message));
@@ -276,6 +283,10 @@ command add_bench_command(CLI::App& zc) {
     app->add_option("--json", args->json_file, "Write every raw run and the medians as JSON (schema: docs/bench.md)")
         ->type_name("FILE");
     app->add_option("--csv", args->csv_file, "Write one CSV line per raw run")->type_name("FILE");
+    app->add_option("--svg", args->svg_path,
+                    "Write SVG charts (throughput and CPU per scenario and cache state): a directory gets one file "
+                    "per chart, a path ending in .svg one combined document")
+        ->type_name("PATH");
     app->footer(
         "Scenarios: file-to-socket (loopback TCP to a forked receiver), file-to-file (new file, same filesystem; "
         "page-cache and durable figures), file-to-pipe (forked reader), socket-to-file (forked sender, the strategy "
