@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
     const std::vector<command> commands = {
         add_strategies_command(app), add_copy_command(app), add_cat_command(app),
         add_send_command(app),       add_recv_command(app),   add_bench_command(app),
+        add_tune_command(app),
     };
 
     // --profile FILE, before the verb or after it. A verb with its own
@@ -74,8 +75,12 @@ int main(int argc, char** argv) {
     std::string profile_path;
     const char* profile_help = "Let auto use this profile (from `zc tune`) instead of the default one";
     app.add_option("--profile", profile_path, profile_help)->type_name("FILE");
+    std::vector<const CLI::App*> verbs_using_profile;
     for (const auto& c : commands)
-        if (!c.app->get_option_no_throw("--profile")) c.app->add_option("--profile", profile_path, profile_help)->type_name("FILE");
+        if (!c.app->get_option_no_throw("--profile")) {
+            c.app->add_option("--profile", profile_path, profile_help)->type_name("FILE");
+            verbs_using_profile.push_back(c.app);
+        }
 
     // CLI11 would take an unknown verb for a stray argument and only say that
     // a subcommand is required; name it instead.
@@ -83,7 +88,7 @@ int main(int argc, char** argv) {
         return std::any_of(commands.begin(), commands.end(), [&](const command& c) { return c.app->get_name() == word; });
     };
     if (argc > 1 && argv[1][0] != '-' && !is_verb(argv[1])) {
-        print_error(fmt::format("unknown command '{}' (one of: strategies, copy, cat, send, recv, bench)", argv[1]));
+        print_error(fmt::format("unknown command '{}' (one of: strategies, copy, cat, send, recv, bench, tune)", argv[1]));
         fmt::print(stderr, "Usage: zc [OPTIONS] SUBCOMMAND\nRun 'zc --help' for more information.\n");
         return exit_usage;
     }
@@ -100,7 +105,12 @@ int main(int argc, char** argv) {
         return report_usage_error(app, e);
     }
 
-    if (const int code = activate_profile(profile_path); code != exit_success) return code;
+    // A verb with a --profile of its own (zc tune writes one) runs even when
+    // the configured profile is broken: it is how one gets a good one.
+    const bool uses_profile = std::any_of(verbs_using_profile.begin(), verbs_using_profile.end(),
+                                          [](const CLI::App* verb) { return verb->parsed(); });
+    if (uses_profile || !profile_path.empty())
+        if (const int code = activate_profile(profile_path); code != exit_success) return code;
 
     try {
         for (const auto& c : commands)

@@ -49,6 +49,10 @@ struct parser_limits {
     std::size_t max_head_bytes = 8 * 1024; // request line + headers → 431
     std::size_t max_target_bytes = 4 * 1024; // → 414
     std::size_t max_headers = 100;           // → 431
+    // A body (Content-Length or chunked) is read and discarded — no method
+    // here takes one — up to this many bytes; more → 413 (nginx's
+    // client_max_body_size default).
+    std::uint64_t max_body_bytes = 1024 * 1024;
 };
 
 // Feeds bytes of one connection; yields requests in order (pipelining).

@@ -154,4 +154,66 @@ TEST(profile_cli, a_bad_profile_is_a_usage_error_that_names_the_file_and_the_pro
     EXPECT_NE(from_env.err.find("ZEROCOPY_PROFILE"), std::string::npos) << from_env;
 }
 
+TEST(profile_cli, tune_builds_a_profile_from_saved_bench_results_and_auto_follows_it) {
+    temp_dir dir;
+    nlohmann::json rows = nlohmann::json::array();
+    const auto row = [&](const char* strategy, std::uint64_t size, double gbps) {
+        rows.push_back({{"scenario", "file-to-file"}, {"strategy", strategy}, {"size", size}, {"cache", "warm"},
+                        {"verified", true}, {"median", {{"gbps", gbps}}}});
+    };
+    row("read-write", 65536, 3.0);
+    row("copy-file-range", 65536, 2.0);
+    row("read-write", 1u << 20, 3.0);
+    row("copy-file-range", 1u << 20, 4.0);
+    const auto results = dir / "bench.json";
+    std::ofstream(results) << nlohmann::json{{"machine", {{"kernel", "6.1-test"}, {"cores", 2}}}, {"results", rows}}.dump();
+    const auto profile_path = dir / "out" / "profile.json";
+
+    auto r = run_zc({"tune", "--from-json", results.string(), "--profile", profile_path.string()});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_NE(r.out.find("profile written to " + profile_path.string()), std::string::npos) << r;
+    EXPECT_NE(r.out.find("≤ 256 KiB"), std::string::npos) << "prints the chosen bands: " << r;
+    const auto written = nlohmann::json::parse(read_file(profile_path));
+    const auto& bands = written.at("scenarios").at("file-to-file");
+    ASSERT_EQ(bands.size(), 2u) << written.dump(2);
+    EXPECT_EQ(bands[0].at("up_to"), 262144);
+    EXPECT_EQ(bands[0].at("strategy"), "read-write");
+    EXPECT_EQ(bands[1].at("strategy"), "copy-file-range");
+    EXPECT_NE(written.at("machine").get<std::string>().find("Linux 6.1-test"), std::string::npos);
+    EXPECT_FALSE(written.at("measured_at").get<std::string>().empty());
+
+    // Small copies now take read-write, large ones keep copy-file-range first.
+    const auto data = write_random_file(dir / "small", 100000, 9);
+    auto copy = run_zc({"--profile", profile_path.string(), "copy", "--json", (dir / "small").string(), (dir / "copy").string()});
+    ASSERT_EQ(copy.exit_code, 0) << copy;
+    EXPECT_EQ(nlohmann::json::parse(copy.out).at("strategy"), "read-write") << copy;
+    EXPECT_EQ(read_file(dir / "copy"), data);
+}
+
+TEST(profile_cli, tune_rejects_results_it_cannot_use_and_writes_nothing) {
+    temp_dir dir;
+    std::ofstream(dir / "empty.json") << R"({"results": []})";
+    auto r = run_zc({"tune", "--from-json", (dir / "empty.json").string(), "--profile", (dir / "p.json").string()});
+    EXPECT_EQ(r.exit_code, 1) << r;
+    EXPECT_NE(r.err.find("no verified result"), std::string::npos) << r;
+    EXPECT_FALSE(std::filesystem::exists(dir / "p.json"));
+
+    std::ofstream(dir / "broken.json") << "{";
+    auto broken = run_zc({"tune", "--from-json", (dir / "broken.json").string(), "--profile", (dir / "p.json").string()});
+    EXPECT_EQ(broken.exit_code, 1) << broken;
+    EXPECT_NE(broken.err.find("not valid JSON"), std::string::npos) << broken;
+}
+
+TEST(profile_cli, tune_runs_even_when_the_configured_profile_is_broken) {
+    temp_dir dir;
+    std::ofstream(dir / "bad.json") << "not json";
+    scoped_env chosen("ZEROCOPY_PROFILE", (dir / "bad.json").string());
+    nlohmann::json rows = {{{"scenario", "file-to-pipe"}, {"strategy", "splice"}, {"size", 4096}, {"cache", "warm"},
+                            {"verified", true}, {"median", {{"gbps", 1.0}}}}};
+    std::ofstream(dir / "bench.json") << nlohmann::json{{"results", rows}}.dump();
+    auto r = run_zc({"tune", "--from-json", (dir / "bench.json").string(), "--profile", (dir / "good.json").string()});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    EXPECT_TRUE(std::filesystem::exists(dir / "good.json"));
+}
+
 } // namespace zc::test

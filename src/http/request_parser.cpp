@@ -1,0 +1,271 @@
+// request_parser — HTTP/1.x request heads from a connection's bytes, with llhttp.
+//
+// llhttp does the grammar (request line, header syntax, Content-Length and
+// chunked framing, duplicate Content-Length, Transfer-Encoding rules); this
+// file keeps what the static handler needs and enforces the limits llhttp
+// does not know about:
+//   * head bytes (request line + headers) over max_head_bytes → 431, or 414
+//     while the request-target alone is over max_target_bytes;
+//   * more than max_headers header lines → 431;
+//   * a version other than 1.0/1.1 → 505 (llhttp itself accepts 0.9, 1.x and
+//     2.0 and rejects everything else with HPE_INVALID_VERSION, also → 505);
+//   * a second Host or Content-Length, or an HTTP/1.1 request without Host → 400;
+//   * a body (any method) is read and thrown away, up to max_body_bytes → 413.
+//
+// Pipelining: on_message_complete returns HPE_PAUSED, so llhttp_execute stops
+// right after the request and llhttp_get_error_pos says exactly where; take()
+// resumes the parser for the next request. Upgrade and CONNECT are not
+// honoured: they are parsed as ordinary requests (llhttp's `upgrade` flag is
+// cleared before it would hand the rest of the stream to another protocol)
+// and marked keep_alive = false, so the connection closes after the answer.
+// After a request with keep_alive = false llhttp parses nothing more: further
+// bytes are swallowed (need_more) — the server closes after answering.
+#include <llhttp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <strings.h>
+
+#include "http/http.hpp"
+
+namespace zc::http {
+
+struct request_parser::impl {
+    parser_limits limits;
+    llhttp_settings_t settings{};
+    llhttp_t parser{};
+
+    request current;
+    std::string field;
+    std::string value;
+    std::size_t header_count = 0;
+    bool host_seen = false;
+    bool content_length_seen = false;
+    std::uint64_t body_bytes = 0;
+
+    bool message_started = false; // between on_message_begin and on_message_complete
+    bool in_head = false;          // between on_message_begin and on_headers_complete
+    bool complete = false;         // a request waits for take()
+    bool failed = false;
+    int error_status = 0;          // set by a callback before it fails the parse
+
+    // Head byte accounting: bytes of this head in earlier chunks, plus the
+    // distance from head_begin (the head's first byte in this chunk, or the
+    // chunk's start) to the furthest byte a callback has seen.
+    std::size_t head_bytes_before = 0;
+    const char* head_begin = nullptr;
+
+    explicit impl(parser_limits l) : limits(l) {
+        llhttp_settings_init(&settings);
+        settings.on_message_begin = &impl::on_message_begin;
+        settings.on_method = &impl::on_method;
+        settings.on_url = &impl::on_url;
+        settings.on_header_field = &impl::on_header_field;
+        settings.on_header_value = &impl::on_header_value;
+        settings.on_header_value_complete = &impl::on_header_value_complete;
+        settings.on_headers_complete = &impl::on_headers_complete;
+        settings.on_body = &impl::on_body;
+        settings.on_message_complete = &impl::on_message_complete;
+        llhttp_init(&parser, HTTP_REQUEST, &settings);
+        parser.data = this;
+    }
+
+    static impl& self(llhttp_t* p) { return *static_cast<impl*>(p->data); }
+
+    int fail(int status) {
+        error_status = status;
+        return -1;
+    }
+
+    std::size_t head_bytes_through(const char* end) const {
+        return head_bytes_before + (head_begin ? static_cast<std::size_t>(end - head_begin) : 0);
+    }
+    // A span callback saw bytes up to `end`: is the head still within limits?
+    int check_head(const char* end) {
+        if (head_bytes_through(end) <= limits.max_head_bytes) return 0;
+        return fail(current.target.size() > limits.max_target_bytes ? 414 : 431);
+    }
+
+    static int on_message_begin(llhttp_t* p) {
+        impl& s = self(p);
+        s.current = request{};
+        s.field.clear();
+        s.value.clear();
+        s.header_count = 0;
+        s.host_seen = false;
+        s.content_length_seen = false;
+        s.body_bytes = 0;
+        s.message_started = true;
+        s.in_head = true;
+        s.head_bytes_before = 0;
+        s.head_begin = nullptr;
+        return 0;
+    }
+    static int on_method(llhttp_t* p, const char* at, std::size_t length) {
+        impl& s = self(p);
+        // The method is the head's first span: where the head starts in this
+        // chunk (llhttp skips empty lines before a request; they don't count).
+        if (!s.head_begin && s.head_bytes_before == 0) s.head_begin = at;
+        s.current.method_name.append(at, length);
+        return s.check_head(at + length);
+    }
+    static int on_url(llhttp_t* p, const char* at, std::size_t length) {
+        impl& s = self(p);
+        s.current.target.append(at, length);
+        if (s.current.target.size() > s.limits.max_target_bytes) return s.fail(414);
+        return s.check_head(at + length);
+    }
+    static int on_header_field(llhttp_t* p, const char* at, std::size_t length) {
+        impl& s = self(p);
+        s.field.append(at, length);
+        return s.check_head(at + length);
+    }
+    static int on_header_value(llhttp_t* p, const char* at, std::size_t length) {
+        impl& s = self(p);
+        s.value.append(at, length);
+        return s.check_head(at + length);
+    }
+    static int on_header_value_complete(llhttp_t* p) {
+        impl& s = self(p);
+        int rc = s.store_header();
+        s.field.clear();
+        s.value.clear();
+        return rc;
+    }
+    // RFC 9110 §5.6.2 token: llhttp's loose mode lets spaces and an empty
+    // name through ("Bad Header: x", ": x"); RFC 9112 §5.1 says 400.
+    static bool is_token(std::string_view text) {
+        if (text.empty()) return false;
+        return std::all_of(text.begin(), text.end(), [](unsigned char c) {
+            return std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+        });
+    }
+    int store_header() {
+        if (++header_count > limits.max_headers) return fail(431);
+        if (!is_token(field)) return fail(400);
+        auto is = [this](const char* name) { return strcasecmp(field.c_str(), name) == 0; };
+        // llhttp keeps trailing whitespace in a value (OWS before CRLF).
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+        if (is("host")) {
+            if (host_seen) return fail(400);
+            host_seen = true;
+            current.host = value;
+        } else if (is("content-length")) {
+            if (content_length_seen) return fail(400);
+            content_length_seen = true;
+        } else if (is("range")) {
+            current.range = current.range ? *current.range + ", " + value : value;
+        } else if (is("if-none-match")) {
+            // A list field: several lines mean one comma-separated list.
+            current.if_none_match = current.if_none_match ? *current.if_none_match + ", " + value : value;
+        } else if (is("if-modified-since")) {
+            current.if_modified_since = value;
+        } else if (is("if-range")) {
+            current.if_range = value;
+        } else if (is("user-agent")) {
+            current.user_agent = value;
+        } else if (is("referer")) {
+            current.referer = value;
+        }
+        return 0;
+    }
+    static int on_headers_complete(llhttp_t* p) {
+        impl& s = self(p);
+        s.in_head = false;
+        request& r = s.current;
+        r.version_major = p->http_major;
+        r.version_minor = p->http_minor;
+        if (!(r.version_major == 1 && (r.version_minor == 0 || r.version_minor == 1))) return s.fail(505);
+        if (r.version_minor == 1 && !s.host_seen) return s.fail(400); // RFC 9112 §3.2
+        if (p->method == HTTP_GET) {
+            r.verb = method::get;
+        } else if (p->method == HTTP_HEAD) {
+            r.verb = method::head;
+        } else {
+            r.verb = method::other;
+        }
+        // llhttp ignores "close" next to "keep-alive" on HTTP/1.0; close wins.
+        r.keep_alive = llhttp_should_keep_alive(p) != 0 && !(p->flags & F_CONNECTION_CLOSE);
+        if (p->upgrade || p->method == HTTP_CONNECT) {
+            // Not honoured: answer as plain HTTP, then close (what follows
+            // would be another protocol's bytes).
+            p->upgrade = 0;
+            r.keep_alive = false;
+        }
+        if ((p->flags & F_CONTENT_LENGTH) && p->content_length > s.limits.max_body_bytes) return s.fail(413);
+        return 0;
+    }
+    static int on_body(llhttp_t* p, const char*, std::size_t length) {
+        impl& s = self(p);
+        s.body_bytes += length;
+        if (s.body_bytes > s.limits.max_body_bytes) return s.fail(413);
+        return 0;
+    }
+    static int on_message_complete(llhttp_t* p) {
+        impl& s = self(p);
+        s.message_started = false;
+        s.complete = true;
+        return HPE_PAUSED;
+    }
+
+    static int status_for(llhttp_errno_t error) {
+        switch (error) {
+        case HPE_INVALID_VERSION: return 505;
+        default: return 400;
+        }
+    }
+};
+
+request_parser::request_parser(parser_limits limits) : impl_(std::make_unique<impl>(limits)) {}
+request_parser::~request_parser() = default;
+request_parser::request_parser(request_parser&&) noexcept = default;
+request_parser& request_parser::operator=(request_parser&&) noexcept = default;
+
+request_parser::result request_parser::feed(std::string_view data) {
+    impl& s = *impl_;
+    using kind = result::kind;
+    if (s.failed) return {kind::error, 0, s.error_status};
+    if (s.complete) return {kind::complete, 0, 0};
+
+    s.head_begin = s.in_head ? data.data() : nullptr;
+    llhttp_errno_t rc = llhttp_execute(&s.parser, data.data(), data.size());
+    const char* stop = data.data() + data.size();
+    if (rc != HPE_OK) stop = llhttp_get_error_pos(&s.parser);
+    std::size_t consumed = stop && stop >= data.data() ? static_cast<std::size_t>(stop - data.data()) : 0;
+    consumed = std::min(consumed, data.size());
+
+    if (rc == HPE_PAUSED && s.complete) return {kind::complete, consumed, 0};
+    if (rc == HPE_OK) {
+        if (s.in_head) {
+            // The head goes on past this chunk: count all of it (whitespace
+            // and line ends included, which no span callback sees).
+            s.head_bytes_before = s.head_bytes_through(stop);
+            s.head_begin = nullptr;
+            if (s.head_bytes_before > s.limits.max_head_bytes) {
+                s.failed = true;
+                s.error_status = s.current.target.size() > s.limits.max_target_bytes ? 414 : 431;
+                return {kind::error, consumed, s.error_status};
+            }
+        }
+        return {kind::need_more, consumed, 0};
+    }
+    s.failed = true;
+    if (s.error_status == 0) s.error_status = impl::status_for(rc);
+    return {kind::error, consumed, s.error_status};
+}
+
+request request_parser::take() {
+    impl& s = *impl_;
+    request out = std::move(s.current);
+    s.current = request{};
+    if (s.complete) {
+        s.complete = false;
+        llhttp_resume(&s.parser);
+    }
+    return out;
+}
+
+bool request_parser::in_progress() const noexcept { return impl_->message_started; }
+
+} // namespace zc::http

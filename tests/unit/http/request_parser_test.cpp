@@ -1,0 +1,308 @@
+// request_parser: pipelining, byte-at-a-time input, limits and status codes,
+// keep-alive rules.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "http/http.hpp"
+
+namespace zc::http {
+namespace {
+
+using kind = request_parser::result::kind;
+
+// Feeds `input` in pieces of `step` bytes (0: all at once), as a server would:
+// unconsumed bytes stay and are fed again. Collects every request; stops at an
+// error and reports its status.
+struct parse_outcome {
+    std::vector<request> requests;
+    int error_status = 0;
+    std::size_t unconsumed = 0;
+};
+parse_outcome parse_all(std::string_view input, std::size_t step = 0, parser_limits limits = {}) {
+    request_parser parser(limits);
+    parse_outcome out;
+    std::string buffer;
+    std::size_t fed = 0;
+    while (true) {
+        if (fed < input.size()) {
+            std::size_t n = step == 0 ? input.size() - fed : std::min(step, input.size() - fed);
+            buffer.append(input.substr(fed, n));
+            fed += n;
+        }
+        auto r = parser.feed(buffer);
+        EXPECT_LE(r.consumed, buffer.size());
+        buffer.erase(0, r.consumed);
+        if (r.what == kind::error) {
+            out.error_status = r.status;
+            break;
+        }
+        if (r.what == kind::complete) {
+            out.requests.push_back(parser.take());
+            continue;
+        }
+        if (fed == input.size()) break;
+    }
+    out.unconsumed = buffer.size();
+    return out;
+}
+
+TEST(http_request_parser, SimpleGet) {
+    auto out = parse_all("GET /index.html?x=1 HTTP/1.1\r\nHost: example\r\nRange: bytes=0-9\r\n"
+                         "If-None-Match: \"a\"\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+                         "If-Range: \"b\"\r\nUser-Agent: test/1  \r\nReferer: r\r\n\r\n");
+    ASSERT_EQ(out.error_status, 0);
+    ASSERT_EQ(out.requests.size(), 1u);
+    const request& r = out.requests[0];
+    EXPECT_EQ(r.verb, method::get);
+    EXPECT_EQ(r.method_name, "GET");
+    EXPECT_EQ(r.target, "/index.html?x=1");
+    EXPECT_EQ(r.version_major, 1u);
+    EXPECT_EQ(r.version_minor, 1u);
+    EXPECT_TRUE(r.keep_alive);
+    EXPECT_EQ(r.host, "example");
+    EXPECT_EQ(r.range, "bytes=0-9");
+    EXPECT_EQ(r.if_none_match, "\"a\"");
+    EXPECT_EQ(r.if_modified_since, "Sun, 06 Nov 1994 08:49:37 GMT");
+    EXPECT_EQ(r.if_range, "\"b\"");
+    EXPECT_EQ(r.user_agent, "test/1");
+    EXPECT_EQ(r.referer, "r");
+    EXPECT_EQ(out.unconsumed, 0u);
+}
+
+TEST(http_request_parser, HeadAndOtherMethods) {
+    auto out = parse_all("HEAD / HTTP/1.1\r\nHost: h\r\n\r\nPOST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
+                         "DELETE /y HTTP/1.1\r\nHost: h\r\n\r\n");
+    ASSERT_EQ(out.error_status, 0);
+    ASSERT_EQ(out.requests.size(), 3u);
+    EXPECT_EQ(out.requests[0].verb, method::head);
+    EXPECT_EQ(out.requests[1].verb, method::other); // the handler answers 405
+    EXPECT_EQ(out.requests[1].method_name, "POST");
+    EXPECT_EQ(out.requests[2].verb, method::other);
+    EXPECT_EQ(out.requests[2].method_name, "DELETE");
+}
+
+TEST(http_request_parser, PipelinedRequestsComeOneAtATimeWithExactConsumed) {
+    std::string first = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
+    std::string second = "GET /b HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nbody";
+    std::string third = "GET /c HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\n\r\n";
+    std::string all = first + second + third + "GET /d HT";
+    request_parser parser;
+    std::string_view rest = all;
+
+    auto r = parser.feed(rest);
+    ASSERT_EQ(r.what, kind::complete);
+    EXPECT_EQ(r.consumed, first.size());
+    EXPECT_TRUE(parser.feed(rest.substr(r.consumed)).what == kind::complete) << "feed before take() repeats complete";
+    EXPECT_EQ(parser.take().target, "/a");
+    rest.remove_prefix(r.consumed);
+
+    r = parser.feed(rest);
+    ASSERT_EQ(r.what, kind::complete);
+    EXPECT_EQ(r.consumed, second.size());
+    EXPECT_EQ(parser.take().target, "/b");
+    rest.remove_prefix(r.consumed);
+
+    r = parser.feed(rest);
+    ASSERT_EQ(r.what, kind::complete);
+    EXPECT_EQ(r.consumed, third.size());
+    auto third_request = parser.take();
+    EXPECT_EQ(third_request.target, "/c");
+    EXPECT_TRUE(third_request.keep_alive);
+    rest.remove_prefix(r.consumed);
+
+    EXPECT_FALSE(parser.in_progress());
+    r = parser.feed(rest);
+    EXPECT_EQ(r.what, kind::need_more);
+    EXPECT_EQ(r.consumed, rest.size());
+    EXPECT_TRUE(parser.in_progress());
+    r = parser.feed("TP/1.1\r\nHost: h\r\n\r\n");
+    ASSERT_EQ(r.what, kind::complete);
+    EXPECT_EQ(parser.take().target, "/d");
+}
+
+TEST(http_request_parser, NothingIsParsedAfterConnectionClose) {
+    auto out = parse_all("GET /a HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(out.error_status, 0);
+    ASSERT_EQ(out.requests.size(), 1u);
+    EXPECT_FALSE(out.requests[0].keep_alive);
+}
+
+TEST(http_request_parser, ByteAtATimeGivesTheSameRequests) {
+    std::string input = "GET /one HTTP/1.1\r\nHost: h\r\nRange: bytes=1-2\r\n\r\n"
+                        "GET /two HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+                        "HEAD /three HTTP/1.0\r\n\r\n";
+    auto whole = parse_all(input);
+    auto bytes = parse_all(input, 1);
+    auto sevens = parse_all(input, 7);
+    ASSERT_EQ(whole.requests.size(), 3u);
+    for (const auto* other : {&bytes, &sevens}) {
+        ASSERT_EQ(other->error_status, 0);
+        ASSERT_EQ(other->requests.size(), 3u);
+        for (std::size_t i = 0; i < 3; ++i) {
+            EXPECT_EQ(other->requests[i].target, whole.requests[i].target);
+            EXPECT_EQ(other->requests[i].range, whole.requests[i].range);
+            EXPECT_EQ(other->requests[i].keep_alive, whole.requests[i].keep_alive);
+        }
+    }
+    EXPECT_EQ(whole.requests[0].range, "bytes=1-2");
+    EXPECT_EQ(whole.requests[2].verb, method::head);
+}
+
+TEST(http_request_parser, LeadingEmptyLinesAreSkipped) {
+    auto out = parse_all("\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    ASSERT_EQ(out.error_status, 0);
+    ASSERT_EQ(out.requests.size(), 1u);
+}
+
+TEST(http_request_parser, KeepAliveRules) {
+    auto one = [](std::string text) {
+        auto out = parse_all(text);
+        EXPECT_EQ(out.error_status, 0) << text;
+        return out.requests.empty() ? false : out.requests[0].keep_alive;
+    };
+    EXPECT_TRUE(one("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+    EXPECT_FALSE(one("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
+    EXPECT_FALSE(one("GET / HTTP/1.1\r\nHost: h\r\nConnection: Close\r\n\r\n"));
+    EXPECT_TRUE(one("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\n\r\n"));
+    EXPECT_FALSE(one("GET / HTTP/1.0\r\n\r\n"));
+    EXPECT_TRUE(one("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    EXPECT_TRUE(one("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"));
+    EXPECT_FALSE(one("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n"));
+    // Upgrade and CONNECT are answered as plain HTTP, then the connection closes.
+    EXPECT_FALSE(one("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"));
+    EXPECT_FALSE(one("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"));
+}
+
+TEST(http_request_parser, UpgradeDoesNotSwallowTheRest) {
+    auto out = parse_all("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n"
+                         "GET /next HTTP/1.1\r\nHost: h\r\n\r\n");
+    ASSERT_EQ(out.error_status, 0);
+    ASSERT_EQ(out.requests.size(), 2u);
+    EXPECT_EQ(out.requests[1].target, "/next");
+}
+
+TEST(http_request_parser, HeadTooLargeIs431) {
+    parser_limits limits;
+    limits.max_head_bytes = 256;
+    std::string big = "GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(300, 'a') + "\r\n\r\n";
+    EXPECT_EQ(parse_all(big, 0, limits).error_status, 431);
+    EXPECT_EQ(parse_all(big, 1, limits).error_status, 431);
+    EXPECT_EQ(parse_all(big, 13, limits).error_status, 431);
+    // Whitespace no callback sees still counts, fed in pieces.
+    std::string spaces = "GET / HTTP/1.1\r\nHost: h\r\nX: a" + std::string(300, ' ');
+    EXPECT_EQ(parse_all(spaces, 50, limits).error_status, 431);
+    // Just under the limit passes.
+    std::string fits = "GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(180, 'a') + "\r\n\r\n";
+    EXPECT_EQ(parse_all(fits, 0, limits).error_status, 0);
+    EXPECT_EQ(parse_all(fits, 1, limits).error_status, 0);
+}
+
+TEST(http_request_parser, DefaultLimitsTakeAnOrdinaryBrowserHead) {
+    std::string head = "GET /a/b/c.css HTTP/1.1\r\nHost: example.com\r\n";
+    for (int i = 0; i < 20; ++i) head += "X-Header-" + std::to_string(i) + ": " + std::string(200, 'v') + "\r\n";
+    head += "\r\n";
+    EXPECT_EQ(parse_all(head).error_status, 0);
+    EXPECT_EQ(parse_all(head + std::string(9000, 'x')).requests.size(), 1u);
+}
+
+TEST(http_request_parser, LongTargetIs414) {
+    std::string target = "/" + std::string(5000, 'a');
+    std::string text = "GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n";
+    EXPECT_EQ(parse_all(text).error_status, 414);
+    EXPECT_EQ(parse_all(text, 1).error_status, 414);
+    parser_limits limits;
+    limits.max_target_bytes = 100;
+    limits.max_head_bytes = 80;
+    // Over both: the target is the culprit.
+    EXPECT_EQ(parse_all("GET /" + std::string(120, 'b') + " HTTP/1.1\r\n\r\n", 0, limits).error_status, 414);
+}
+
+TEST(http_request_parser, TooManyHeadersIs431) {
+    parser_limits limits;
+    limits.max_headers = 5;
+    std::string text = "GET / HTTP/1.1\r\nHost: h\r\n";
+    for (int i = 0; i < 4; ++i) text += "X-" + std::to_string(i) + ": v\r\n";
+    EXPECT_EQ(parse_all(text + "\r\n", 0, limits).error_status, 0);
+    EXPECT_EQ(parse_all(text + "X-5: v\r\n\r\n", 0, limits).error_status, 431);
+}
+
+TEST(http_request_parser, MalformedIs400) {
+    for (std::string text : {
+             "GET\r\n\r\n",
+             "GET / HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\n",
+             "GET / HTTP/1.1\r\nHost: h\r\n: novalue\r\n\r\n",
+             "GET / HTTP/1.1\nHost: h\n\n\x01",
+             "G@T / HTTP/1.1\r\nHost: h\r\n\r\n",
+             "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+             "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+             "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxy",
+             "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: abc\r\n\r\n",
+             "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+             "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n",
+             "GET / HTTP/1.1\r\n\r\n", // HTTP/1.1 without Host
+             "GET /a b HTTP/1.1\r\nHost: h\r\n\r\n",
+             "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+         }) {
+        EXPECT_EQ(parse_all(text).error_status, 400) << text;
+    }
+}
+
+TEST(http_request_parser, UnsupportedVersionIs505) {
+    for (std::string text : {
+             "GET / HTTP/2.0\r\nHost: h\r\n\r\n",
+             "GET / HTTP/0.9\r\n\r\n",
+             "GET / HTTP/3.0\r\nHost: h\r\n\r\n",
+             "GET / HTTP/1.2\r\nHost: h\r\n\r\n",
+         }) {
+        EXPECT_EQ(parse_all(text).error_status, 505) << text;
+    }
+    // A request line without a version (HTTP/0.9 style) is not answered with a
+    // 1.x response either.
+    int status = parse_all("GET /\r\n\r\n").error_status;
+    EXPECT_TRUE(status == 400 || status == 505) << status;
+}
+
+TEST(http_request_parser, BodiesAreDiscardedUpToTheLimit) {
+    parser_limits limits;
+    limits.max_body_bytes = 10;
+    auto out = parse_all("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n0123456789GET /2 HTTP/1.1\r\nHost: h\r\n\r\n",
+                         3, limits);
+    ASSERT_EQ(out.error_status, 0);
+    ASSERT_EQ(out.requests.size(), 2u);
+    EXPECT_EQ(out.requests[1].target, "/2");
+    EXPECT_EQ(parse_all("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\n", 0, limits).error_status, 413);
+    EXPECT_EQ(parse_all("GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\nabcdef\r\n0\r\n\r\n",
+                        0, limits)
+                  .error_status,
+              413);
+}
+
+TEST(http_request_parser, ErrorIsSticky) {
+    request_parser parser;
+    auto r = parser.feed("BAD\x01 / HTTP/1.1\r\n\r\n");
+    ASSERT_EQ(r.what, kind::error);
+    EXPECT_EQ(r.status, 400);
+    r = parser.feed("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(r.what, kind::error);
+}
+
+TEST(http_request_parser, IfNoneMatchLinesCombine) {
+    auto out = parse_all("GET / HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"a\"\r\nIf-None-Match: \"b\"\r\n\r\n");
+    ASSERT_EQ(out.requests.size(), 1u);
+    EXPECT_EQ(out.requests[0].if_none_match, "\"a\", \"b\"");
+}
+
+TEST(http_request_parser, MovedParserKeepsWorking) {
+    request_parser first;
+    auto r = first.feed("GET /a HTTP/1.1\r\nHo");
+    EXPECT_EQ(r.what, kind::need_more);
+    request_parser second = std::move(first);
+    r = second.feed("st: h\r\n\r\n");
+    ASSERT_EQ(r.what, kind::complete);
+    EXPECT_EQ(second.take().target, "/a");
+}
+
+} // namespace
+} // namespace zc::http
