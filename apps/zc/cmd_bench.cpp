@@ -206,7 +206,7 @@ int run_bench_command(const bench_arguments& args) {
                machine.cores, machine.filesystem, std::filesystem::absolute(parent).string(), caches);
     std::fflush(stdout);
     if (machine.filesystem == "tmpfs")
-        print_warning("the bench directory is on tmpfs, which refuses O_DIRECT: direct-io is skipped, the rest runs "
+        print_warning("the bench directory is on tmpfs: direct-io is skipped (no device under it), the rest runs "
                       "(use --dir on a disk filesystem to measure it)");
 
     auto results = bench::run_bench(config);

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <set>
 
 #include "bench/bench.hpp"
@@ -31,6 +32,20 @@ private:
     struct sigaction saved_ {};
 };
 
+// What the engine itself calls a refusal of an explicitly chosen strategy
+// (src/engine/transfer.cpp): the pair or this system is not served — the
+// strategy is left out with the reason, it did not fail.
+bool is_refusal(const error& e) {
+    switch (e.errno_value()) {
+    case EINVAL:
+    case ENOSYS:
+    case EOPNOTSUPP:
+    case EXDEV:
+    case EPERM: return true;
+    default: return e.is(errc::unsupported_pair) || e.is(errc::strategy_unavailable);
+    }
+}
+
 std::uint64_t repeats_for(const bench_config& config, std::uint64_t size, cache_state cache) {
     // A cold run is one transfer from a dropped cache: repeating it would be warm.
     if (cache == cache_state::cold || size == 0) return 1;
@@ -47,10 +62,16 @@ public:
                                 std::string(cache_name(cache)));
         std::vector<cell_result> cells;
         for (const auto& method : detail::methods_of(which)) {
+            if (method == "direct-io" && results_.machine.filesystem == "tmpfs") {
+                // tmpfs has no device under it: "direct" I/O is a page-cache copy by another name.
+                skip(which, method, "the bench directory is on tmpfs, where O_DIRECT measures nothing (no device); "
+                                    "use --dir on a disk filesystem");
+                continue;
+            }
             auto checked = detail::verify(which, method, source);
             if (!checked) {
                 const auto& e = checked.error();
-                if (e.is(errc::unsupported_pair) || e.is(errc::strategy_unavailable)) skip(which, method, e.message());
+                if (is_refusal(e)) skip(which, method, e.message());
                 else fail(which, method, source.size, cache, "verification run failed: " + e.message());
                 continue;
             }
