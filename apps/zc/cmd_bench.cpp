@@ -124,7 +124,7 @@ void print_scenario(bench::scenario which, const bench::bench_results& r) {
     if (scan) fmt::print("XOR of 8-byte words; every method must print the same checksum\n");
     fmt::print("  {:>5} {:<4} {:<16} {:>7} {:>15} {:>10} {:>8} {:>8} {:>9} {:>7} {:>7}{}  {}\n", "SIZE", "CACHE",
                scan ? "METHOD" : "STRATEGY", "GB/s", "[min–max]", "µs/xfer", "SEND", "RECV", "SYSC/GB", "CSW/x",
-               "COPIES", durable ? fmt::format(" {:>8}", "DURABLE") : scan ? fmt::format(" {:>16}", "CHECKSUM") : "",
+               "COPIES", durable ? fmt::format("  {:>9}", "DURABLE") : scan ? fmt::format(" {:>16}", "CHECKSUM") : "",
                scan ? "" : "SEEDS' MODEL");
     fmt::print("  {:>5} {:<4} {:<16} {:>7} {:>15} {:>10} {:>8} {:>8} {:>9} {:>7} {:>7}\n", "", "", "", "", "", "",
                "cpu s/GB", "cpu s/GB", "", "", "");
@@ -138,7 +138,7 @@ void print_scenario(bench::scenario which, const bench::bench_results& r) {
         const auto& m = c->median;
         const bool is_best = !c->runs.empty() && c->strategy != "auto" && m.gbps == best[{c->size, c->cache}];
         std::string extra;
-        if (durable) extra = fmt::format(" {:>8}", m.durable_gbps ? fmt::format("{:.2f}", *m.durable_gbps) : "-");
+        if (durable) extra = fmt::format("  {:>9}", m.durable_gbps ? fmt::format("{:.3g}", *m.durable_gbps) : "-");
         if (scan) extra = fmt::format(" {:>16}", c->checksum ? fmt::format("{:016x}", *c->checksum) : "-");
         if (c->runs.empty()) {
             fmt::print("  {:>5} {:<4} {:<16} {}\n", size_label(c->size), bench::cache_name(c->cache), c->strategy,
