@@ -277,7 +277,7 @@ command add_bench_command(CLI::App& zc) {
         ->check(CLI::IsMember({"warm", "cold", "both"}));
     app->add_option("--dir", args->directory,
                     "Where the test files go (a temporary directory is made inside it and removed afterwards; "
-                    "default: the current directory). tmpfs refuses O_DIRECT: direct-io is then skipped")
+                    "default: the current directory). On tmpfs direct-io is skipped (no device under it)")
         ->type_name("DIR")
         ->check(CLI::ExistingDirectory);
     app->add_option("--json", args->json_file, "Write every raw run and the medians as JSON (schema: docs/bench.md)")
