@@ -1,0 +1,212 @@
+// handle_static — one request to one response_plan, like nginx's static module.
+//
+// It resolves and opens, decides the status and writes the head; it never
+// sends a byte: a file body leaves as "bytes [offset, offset+length) of this
+// descriptor" for the server to hand to the engine.
+//
+// Order of decisions:
+//   method (GET, HEAD; else 405 + Allow) → target (normalize_path; refused →
+//   400) → openat2 under the root (ENOENT/ENOTDIR/ENAMETOOLONG → 404;
+//   EACCES/EPERM → 403; EXDEV/ELOOP — a symlink leaving the root, or a loop →
+//   403, as nginx's disable_symlinks; else 500) → directory (no slash → 301;
+//   index.html; listing; else 403) → not a regular file (FIFO, device,
+//   socket) → 404, as nginx → If-None-Match / If-Modified-Since → 304 →
+//   Range (GET only) with If-Range → 206 / 416 / 200.
+// Files are opened O_NONBLOCK so a FIFO inside the root cannot block the
+// event loop in open(); the flag is cleared once fstat says "regular file".
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <string_view>
+
+#include "http/http.hpp"
+#include "http/static_parts.hpp"
+
+namespace zc::http {
+namespace {
+
+void add_connection_header(std::string& head, const request& req, bool close_after) {
+    if (close_after) {
+        add_header(head, "Connection", "close");
+    } else if (req.version_minor == 0) {
+        add_header(head, "Connection", "keep-alive"); // an HTTP/1.0 client needs it said
+    }
+}
+
+response_plan error_for(const request& req, const static_config& config, int status,
+                        std::string_view extra_name = {}, std::string_view extra_value = {}) {
+    response_plan plan;
+    plan.status = status;
+    plan.close_after = !req.keep_alive;
+    plan.inline_body = error_page_html(status, config.server_name);
+    plan.head = start_head(status, config.server_name);
+    add_header(plan.head, "Content-Type", "text/html; charset=utf-8");
+    add_header(plan.head, "Content-Length", std::to_string(plan.inline_body.size()));
+    if (!extra_name.empty()) add_header(plan.head, extra_name, extra_value);
+    add_connection_header(plan.head, req, plan.close_after);
+    finish_head(plan.head);
+    if (req.verb == method::head) plan.inline_body.clear();
+    return plan;
+}
+
+int status_for_open_error(int error) {
+    switch (error) {
+    case ENOENT:
+    case ENOTDIR:
+    case ENAMETOOLONG: return 404;
+    case EACCES:
+    case EPERM:
+    case EXDEV: // RESOLVE_BENEATH: the path (a symlink) leaves the root
+    case ELOOP: return 403;
+    default: return 500;
+    }
+}
+
+std::string query_of(std::string_view target) {
+    auto question = target.find('?');
+    if (question == std::string_view::npos) return {};
+    std::string_view query = target.substr(question);
+    query = query.substr(0, query.find('#'));
+    std::string out;
+    for (char c : query) { // it came through llhttp, but the handler trusts no caller
+        auto byte = static_cast<unsigned char>(c);
+        if (byte > 0x20 && byte != 0x7f) out += c;
+    }
+    return out;
+}
+
+response_plan redirect_to_directory(const request& req, const static_config& config, const std::string& path) {
+    std::string location = percent_encode_path(path + "/") + query_of(req.target);
+    return error_for(req, config, 301, "Location", location);
+}
+
+response_plan listing(const request& req, const static_config& config, int dir_fd, const std::string& path) {
+    auto html = directory_listing_html(config.root_fd, dir_fd, path);
+    if (!html) return error_for(req, config, 500);
+    response_plan plan;
+    plan.status = 200;
+    plan.close_after = !req.keep_alive;
+    plan.head = start_head(200, config.server_name);
+    add_header(plan.head, "Content-Type", "text/html; charset=utf-8");
+    add_header(plan.head, "Content-Length", std::to_string(html->size()));
+    add_connection_header(plan.head, req, plan.close_after);
+    finish_head(plan.head);
+    if (req.verb != method::head) plan.inline_body = std::move(*html);
+    return plan;
+}
+
+response_plan not_modified(const request& req, const static_config& config, const std::string& etag,
+                           const std::string& last_modified) {
+    response_plan plan;
+    plan.status = 304;
+    plan.close_after = !req.keep_alive;
+    plan.head = start_head(304, config.server_name);
+    add_header(plan.head, "ETag", etag);
+    add_header(plan.head, "Last-Modified", last_modified);
+    add_connection_header(plan.head, req, plan.close_after);
+    finish_head(plan.head);
+    return plan;
+}
+
+// A regular file, open and fstat'ed: conditionals, range, head, body.
+response_plan serve_file(const request& req, const static_config& config, unique_fd file, const struct stat& st,
+                         std::string_view path) {
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    const std::int64_t mtime = st.st_mtim.tv_sec;
+    const std::string etag = entity_tag(st);
+    const std::string last_modified = http_date(mtime);
+
+    // RFC 9110 §13.2.2: If-None-Match, when present, decides alone.
+    if (req.if_none_match) {
+        if (if_none_match_matches(*req.if_none_match, etag)) return not_modified(req, config, etag, last_modified);
+    } else if (req.if_modified_since && not_modified_since(*req.if_modified_since, mtime)) {
+        return not_modified(req, config, etag, last_modified);
+    }
+
+    byte_range range{0, size};
+    int status = 200;
+    // Range is defined for GET only (RFC 9110 §14.2); HEAD gets the 200 head.
+    if (req.verb == method::get && req.range &&
+        (!req.if_range || if_range_allows_range(*req.if_range, etag, mtime))) {
+        switch (parse_range(*req.range, size, range)) {
+        case range_result::satisfiable: status = 206; break;
+        case range_result::unsatisfiable:
+            return error_for(req, config, 416, "Content-Range", "bytes */" + std::to_string(size));
+        case range_result::none:
+        case range_result::ignored: range = {0, size}; break;
+        }
+    }
+
+    response_plan plan;
+    plan.status = status;
+    plan.close_after = !req.keep_alive;
+    plan.head = start_head(status, config.server_name);
+    add_header(plan.head, "Content-Type", mime_type(path));
+    add_header(plan.head, "Content-Length", std::to_string(range.length));
+    if (status == 206) {
+        add_header(plan.head, "Content-Range",
+                   "bytes " + std::to_string(range.first) + "-" + std::to_string(range.first + range.length - 1) +
+                       "/" + std::to_string(size));
+    }
+    add_header(plan.head, "Last-Modified", last_modified);
+    add_header(plan.head, "ETag", etag);
+    add_header(plan.head, "Accept-Ranges", "bytes");
+    add_connection_header(plan.head, req, plan.close_after);
+    finish_head(plan.head);
+    if (req.verb == method::get && range.length > 0) {
+        plan.file = std::move(file);
+        plan.offset = range.first;
+        plan.length = range.length;
+        plan.file_size_at_open = size;
+    }
+    return plan;
+}
+
+// Opens relative (under the root) for serving; a regular file comes back
+// blocking again. On failure the HTTP status.
+std::expected<unique_fd, int> open_for_serving(const static_config& config, const std::string& relative,
+                                               struct stat& st) {
+    auto fd = open_beneath(config.root_fd, relative, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                           !config.follow_symlinks_outside_root);
+    if (!fd) return std::unexpected(status_for_open_error(fd.error()));
+    if (::fstat(fd->get(), &st) != 0) return std::unexpected(500);
+    if (S_ISREG(st.st_mode)) {
+        int flags = ::fcntl(fd->get(), F_GETFL);
+        if (flags < 0 || ::fcntl(fd->get(), F_SETFL, flags & ~O_NONBLOCK) != 0) return std::unexpected(500);
+    }
+    return fd;
+}
+
+} // namespace
+
+response_plan handle_static(const request& req, const static_config& config) {
+    if (req.verb == method::other) return error_for(req, config, 405, "Allow", "GET, HEAD");
+    auto path = normalize_path(req.target);
+    if (!path) return error_for(req, config, 400);
+
+    const bool wants_directory = path->back() == '/';
+    std::string_view inner = std::string_view(*path).substr(1);
+    if (wants_directory && !inner.empty()) inner.remove_suffix(1);
+    const std::string relative = inner.empty() ? std::string(".") : std::string(inner);
+
+    struct stat st {};
+    auto fd = open_for_serving(config, relative, st);
+    if (!fd) return error_for(req, config, fd.error());
+
+    if (S_ISDIR(st.st_mode)) {
+        if (!wants_directory) return redirect_to_directory(req, config, *path);
+        std::string index_path = *path + "index.html";
+        struct stat index_st {};
+        auto index = open_for_serving(config, index_path.substr(1), index_st);
+        if (index && S_ISREG(index_st.st_mode)) return serve_file(req, config, std::move(*index), index_st, index_path);
+        if (!index && index.error() != 404) return error_for(req, config, index.error());
+        if (config.list_directories) return listing(req, config, fd->get(), *path);
+        return error_for(req, config, 403);
+    }
+    if (!S_ISREG(st.st_mode)) return error_for(req, config, 404);
+    if (wants_directory) return error_for(req, config, 404); // "/file.txt/"
+    return serve_file(req, config, std::move(*fd), st, *path);
+}
+
+} // namespace zc::http
