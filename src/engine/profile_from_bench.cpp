@@ -4,6 +4,8 @@
 // as likely at 2× the smaller as at half the larger.
 #include "engine/profile_from_bench.hpp"
 
+#include "engine/auto_select.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -23,10 +25,11 @@ std::optional<scenario> profile_scenario(const std::string& bench_name) {
     return std::nullopt; // "scan" and anything else that is not a transfer
 }
 
-struct winner {
-    strategy_id strategy;
-    double gbps = 0;
-};
+// A measured strategy must beat the built-in choice by this much to replace
+// it: on a shared 2-vCPU machine, medians of 3 runs of the same strategy
+// differ by more than 5 % (docs/auto.md), and a band built on noise would
+// make auto flap between strategies from one tune to the next.
+constexpr double replace_margin = 1.10;
 
 error bad_results(const std::string& what) {
     return {std::make_error_code(std::errc::invalid_argument), "bench results: " + what};
@@ -57,8 +60,8 @@ std::expected<profile, error> profile_from_bench(const json& document, std::stri
     for (const auto& row : results)
         if (row.is_object() && row.value("cache", std::string()) == "warm") any_warm = true;
 
-    // scenario → size → fastest so far.
-    std::map<scenario, std::map<std::uint64_t, winner>> best;
+    // scenario → size → strategy → best median seen.
+    std::map<scenario, std::map<std::uint64_t, std::map<strategy_id, double>>> measured;
     for (const auto& row : results) {
         if (!row.is_object() || !row.value("verified", false)) continue;
         if (any_warm && row.value("cache", std::string()) != "warm") continue;
@@ -72,26 +75,34 @@ std::expected<profile, error> profile_from_bench(const json& document, std::stri
             continue;
         const double gbps = (*median)["gbps"].get<double>();
         if (!std::isfinite(gbps) || gbps <= 0) continue;
-        auto [slot, inserted] = best[*s].try_emplace(size, winner{*id, gbps});
-        if (!inserted && gbps > slot->second.gbps) slot->second = {*id, gbps};
+        double& slot = measured[*s][size][*id];
+        slot = std::max(slot, gbps);
     }
-    if (best.empty()) return std::unexpected(bad_results("no verified result of an explicit strategy on a transfer scenario"));
+    if (measured.empty()) return std::unexpected(bad_results("no verified result of an explicit strategy on a transfer scenario"));
 
     profile p;
     p.origin = "zc tune";
     p.measured_at = std::move(measured_at);
     if (document.contains("machine")) p.machine = describe_bench_machine(document["machine"]);
-    for (const auto& [s, by_size] : best) {
+    for (const auto& [s, by_size] : measured) {
+        const strategy_id built_in = default_chain(s).front();
         std::vector<size_band> bands;
         std::uint64_t previous_size = 0;
-        for (const auto& [size, win] : by_size) {
-            if (!bands.empty() && bands.back().strategy != win.strategy) {
+        for (const auto& [size, figures] : by_size) {
+            auto fastest = std::max_element(figures.begin(), figures.end(),
+                                            [](const auto& a, const auto& b) { return a.second < b.second; });
+            const auto default_figure = figures.find(built_in);
+            const strategy_id winner =
+                default_figure != figures.end() && fastest->second < default_figure->second * replace_margin
+                    ? built_in
+                    : fastest->first;
+            if (!bands.empty() && bands.back().strategy != winner) {
                 // Close the previous band halfway (geometrically) to this size.
                 const auto edge = static_cast<std::uint64_t>(
                     std::sqrt(static_cast<long double>(previous_size) * static_cast<long double>(size)));
                 bands.back().up_to = std::max({edge, previous_size, std::uint64_t{1}});
             }
-            if (bands.empty() || bands.back().strategy != win.strategy) bands.push_back({std::nullopt, win.strategy, {}});
+            if (bands.empty() || bands.back().strategy != winner) bands.push_back({std::nullopt, winner, {}});
             previous_size = size;
         }
         p.scenarios[s] = std::move(bands);

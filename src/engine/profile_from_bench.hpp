@@ -19,7 +19,9 @@ namespace zc::detail {
 //                                   "verified", "median": {"gbps", ...}}]}
 // For each scenario and size, the fastest verified explicit strategy by median
 // GB/s wins ("auto" and non-strategy rows such as scan methods are ignored;
-// warm-cache rows are used when there are any, else cold ones). Neighbouring
+// warm-cache rows are used when there are any, else cold ones) — unless the
+// scenario's built-in choice was measured there and the fastest beats it by
+// less than 10 %: then the built-in choice keeps the size. Neighbouring
 // sizes with the same winner merge into one band; the edge between two bands
 // lies halfway between the measured sizes on a log scale (their geometric
 // mean, rounded down); the last band is unbounded. Bench scenarios map onto

@@ -420,6 +420,22 @@ TEST(profile_from_bench, alternating_winners_make_one_band_each_with_rising_edge
     EXPECT_EQ(p->choose(scenario::file_to_pipe, std::nullopt)->strategy, read_write);
 }
 
+TEST(profile_from_bench, a_winner_within_ten_percent_of_the_built_in_choice_does_not_replace_it) {
+    nlohmann::json rows = nlohmann::json::array();
+    // 1 MiB: read-write 5 % ahead of copy-file-range (noise); 64 MiB: 20 % ahead.
+    rows.push_back(bench_row("file-to-file", "read-write", 1u << 20, 2.10));
+    rows.push_back(bench_row("file-to-file", "copy-file-range", 1u << 20, 2.00));
+    rows.push_back(bench_row("file-to-file", "read-write", 64u << 20, 2.40));
+    rows.push_back(bench_row("file-to-file", "copy-file-range", 64u << 20, 2.00));
+    auto p = detail::profile_from_bench({{"results", rows}});
+    ASSERT_TRUE(p) << p.error().message();
+    const auto& bands = p->scenarios.at(scenario::file_to_file);
+    ASSERT_EQ(bands.size(), 2u);
+    EXPECT_EQ(bands[0].strategy, copy_file_range);
+    EXPECT_EQ(bands[0].up_to, 8388608u);
+    EXPECT_EQ(bands[1].strategy, read_write);
+}
+
 TEST(profile_from_bench, uses_cold_results_when_there_are_no_warm_ones) {
     const nlohmann::json document = {{"results", {bench_row("file-to-file", "read-write", 4096, 1.0, true, "cold"),
                                                   bench_row("file-to-file", "sendfile", 4096, 2.0, true, "cold")}}};
