@@ -208,7 +208,8 @@ TEST(http_request_parser, DefaultLimitsTakeAnOrdinaryBrowserHead) {
 }
 
 TEST(http_request_parser, LongTargetIs414) {
-    std::string target = "/" + std::string(5000, 'a');
+    std::string target(5001, 'a');
+    target[0] = '/';
     std::string text = "GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n";
     EXPECT_EQ(parse_all(text).error_status, 414);
     EXPECT_EQ(parse_all(text, 1).error_status, 414);
@@ -233,7 +234,7 @@ TEST(http_request_parser, MalformedIs400) {
              "GET\r\n\r\n",
              "GET / HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\n",
              "GET / HTTP/1.1\r\nHost: h\r\n: novalue\r\n\r\n",
-             "GET / HTTP/1.1\nHost: h\n\n\x01",
+             "GET / HTTP/1.1\nHost: h\n\n", // bare LF line ends: llhttp 8 wants CRLF (documented)
              "G@T / HTTP/1.1\r\nHost: h\r\n\r\n",
              "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
              "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
@@ -258,10 +259,11 @@ TEST(http_request_parser, UnsupportedVersionIs505) {
          }) {
         EXPECT_EQ(parse_all(text).error_status, 505) << text;
     }
-    // A request line without a version (HTTP/0.9 style) is not answered with a
-    // 1.x response either.
-    int status = parse_all("GET /\r\n\r\n").error_status;
-    EXPECT_TRUE(status == 400 || status == 505) << status;
+    // A request line without a version is HTTP/0.9 to llhttp: 505 as well.
+    EXPECT_EQ(parse_all("GET /\r\n\r\n").error_status, 505);
+    // Garbage after the version and two-digit minors end in llhttp's
+    // HPE_INVALID_VERSION, hence 505 too.
+    EXPECT_EQ(parse_all("GET / HTTP/1.10\r\nHost: h\r\n\r\n").error_status, 505);
 }
 
 TEST(http_request_parser, BodiesAreDiscardedUpToTheLimit) {
