@@ -230,8 +230,38 @@ void draw_legend(const chart_spec& spec, std::string& out, double& y) {
     y += 20;
 }
 
-rendered_chart render_chart(const chart_spec& spec) {
-    std::string out;
+// Where things go: the plot rectangle, the vertical scale and the bar slots.
+struct plot_frame {
+    double top = 0, bottom = 0;
+    double scale_top = 1, step = 0.2; // value at the top of the axis, tick step
+    double group_width = 0, slots = 1, bar_width = 0;
+
+    double y_of(double v) const { return bottom - std::clamp(v, 0.0, scale_top) / scale_top * plot_height; }
+    double centre_of(const bar& b) const {
+        return plot_left + group_width * (static_cast<double>(b.group) + 0.5) +
+               (static_cast<double>(b.series) - (slots - 1) / 2) * bar_width;
+    }
+};
+
+plot_frame frame_for(const chart_spec& spec, double plot_top) {
+    plot_frame f;
+    f.top = plot_top;
+    f.bottom = plot_top + plot_height;
+    // Leave headroom for the labels above the tallest bar (more when they
+    // stand upright, which happens with many series).
+    double max_value = spec.reference.value_or(0);
+    for (const bar& b : spec.bars)
+        max_value = std::max({max_value, b.value + b.stacked.value_or(0), b.whisker_high.value_or(0)});
+    const double headroom = max_value * (spec.series.size() > 4 ? 1.16 : 1.1);
+    f.step = nice_tick_step(headroom);
+    f.scale_top = std::max(f.step, std::ceil(headroom / f.step - 1e-9) * f.step);
+    f.group_width = (plot_right - plot_left) / static_cast<double>(std::max<std::size_t>(1, spec.groups.size()));
+    f.slots = static_cast<double>(std::max<std::size_t>(1, spec.series.size()));
+    f.bar_width = std::min(56.0, f.group_width * 0.8 / f.slots);
+    return f;
+}
+
+void draw_header(const chart_spec& spec, std::string& out) {
     out += fmt::format(R"~(<rect class="background" width="{}" height="@HEIGHT@" fill="#ffffff"/>)~", canvas_width);
     out += fmt::format(R"~(<text x="{}" y="30" font-size="18" font-weight="bold" fill="#111">{}</text>)~", plot_left,
                        xml_escape(spec.title));
@@ -243,103 +273,103 @@ rendered_chart render_chart(const chart_spec& spec) {
                            R"~(patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#ffffff" )~"
                            R"~(stroke-width="2.5" stroke-opacity="0.8"/></pattern></defs>)~",
                            spec.stem);
-    double y = 66;
-    draw_legend(spec, out, y);
-    const double plot_top = y + 14, plot_bottom = plot_top + plot_height;
+}
 
-    // Vertical scale: leave headroom for the labels above the tallest bar.
-    double max_value = spec.reference.value_or(0);
-    for (const bar& b : spec.bars)
-        max_value = std::max({max_value, b.value + b.stacked.value_or(0), b.whisker_high.value_or(0)});
-    const double headroom = max_value * (spec.series.size() > 4 ? 1.16 : 1.1);
-    const double step = nice_tick_step(headroom);
-    const double top = std::max(step, std::ceil(headroom / step - 1e-9) * step);
-    auto y_of = [&](double v) { return plot_bottom - std::clamp(v, 0.0, top) / top * plot_height; };
-
-    for (double tick = 0; tick <= top + step / 2; tick += step) {
-        double ty = y_of(tick);
+void draw_axes(const chart_spec& spec, const plot_frame& f, std::string& out) {
+    for (double tick = 0; tick <= f.scale_top + f.step / 2; tick += f.step) {
+        double ty = f.y_of(tick);
         out += fmt::format(R"~(<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="{}" stroke-width="1"/>)~",
                            plot_left, ty, plot_right, ty, tick == 0 ? "#888" : "#e5e5e5");
         out += fmt::format(R"~(<text x="{}" y="{:.1f}" font-size="11" fill="#555" text-anchor="end">{}</text>)~",
-                           plot_left - 8, ty + 4, format_tick(tick, step));
+                           plot_left - 8, ty + 4, format_tick(tick, f.step));
     }
     out += fmt::format(R"~(<text transform="translate(20,{:.1f}) rotate(-90)" font-size="12" fill="#333" )~"
                        R"~(text-anchor="middle">{}</text>)~",
-                       (plot_top + plot_bottom) / 2, xml_escape(spec.y_title));
-
-    // Groups (sizes) along x, one slot per series inside each group.
-    const double group_width = (plot_right - plot_left) / static_cast<double>(std::max<std::size_t>(1, spec.groups.size()));
-    const double slots = static_cast<double>(std::max<std::size_t>(1, spec.series.size()));
-    const double bar_width = std::min(56.0, group_width * 0.8 / slots);
+                       (f.top + f.bottom) / 2, xml_escape(spec.y_title));
     for (std::size_t g = 0; g < spec.groups.size(); ++g)
         out += fmt::format(R"~(<text x="{:.1f}" y="{:.1f}" font-size="12" fill="#333" text-anchor="middle">{}</text>)~",
-                           plot_left + group_width * (static_cast<double>(g) + 0.5), plot_bottom + 18,
+                           plot_left + f.group_width * (static_cast<double>(g) + 0.5), f.bottom + 18,
                            xml_escape(spec.groups[g]));
     out += fmt::format(R"~(<text x="{:.1f}" y="{:.1f}" font-size="12" fill="#333" text-anchor="middle">{}</text>)~",
-                       (plot_left + plot_right) / 2, plot_bottom + 38, xml_escape(spec.x_title));
+                       (plot_left + plot_right) / 2, f.bottom + 38, xml_escape(spec.x_title));
+}
 
-    for (const bar& b : spec.bars) {
-        const double centre = plot_left + group_width * (static_cast<double>(b.group) + 0.5) +
-                              (static_cast<double>(b.series) - (slots - 1) / 2) * bar_width;
-        const double x = centre - bar_width / 2 + 1, w = std::max(1.0, bar_width - 2);
-        const std::string colour = colour_of(spec.series[b.series]);
-        const std::string opacity = b.verified ? "" : R"~( fill-opacity="0.35")~";
-        const double value_top = y_of(b.value);
-        out += fmt::format(R"~(<rect class="bar" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"{}>)~"
-                           R"~(<title>{}</title></rect>)~",
-                           x, value_top, w, plot_bottom - value_top, colour, opacity, xml_escape(b.tooltip));
-        double label_y = value_top;
-        if (b.stacked && *b.stacked > 0) {
-            const double stacked_top = y_of(b.value + *b.stacked);
-            const double h = value_top - stacked_top;
-            out += fmt::format(R"~(<rect class="stacked" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" )~"
-                               R"~(fill="{}" fill-opacity="{}"/>)~",
-                               x, stacked_top, w, h, colour, b.verified ? "0.45" : "0.2");
-            out += fmt::format(R"~(<rect class="hatch" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" )~"
-                               R"~(fill="url(#hatch-{})"/>)~",
-                               x, stacked_top, w, h, spec.stem);
-            label_y = stacked_top;
-        }
-        if (b.best)
-            out += fmt::format(R"~(<rect class="best" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="none" )~"
-                               R"~(stroke="#111" stroke-width="2"/>)~",
-                               x, label_y, w, plot_bottom - label_y);
-        if (b.whisker_low && b.whisker_high) {
-            const double low = y_of(*b.whisker_low), high = y_of(*b.whisker_high), cap = std::min(8.0, w * 0.5) / 2;
-            out += fmt::format(R"~(<path class="whisker" d="M{0:.1f} {1:.1f}V{2:.1f}M{3:.1f} {1:.1f}H{4:.1f}M{3:.1f} )~"
-                               R"~({2:.1f}H{4:.1f}" stroke="#333" stroke-width="1.2" fill="none"/>)~",
-                               centre, low, high, centre - cap, centre + cap);
-            label_y = std::min(label_y, high);
-        }
-        // The value above the bar: level when it fits, turned upright when
-        // only the height of the text fits, left out when not even that.
-        const std::string label = format_value(b.value + b.stacked.value_or(0));
-        const std::string_view weight = b.best ? R"~( font-weight="bold")~" : "";
-        if (text_width(label, 10) <= bar_width + 2)
-            out += fmt::format(R"~(<text x="{:.1f}" y="{:.1f}" font-size="10" fill="#222" text-anchor="middle"{}>{}</text>)~",
-                               centre, label_y - 4, weight, label);
-        else if (bar_width >= 11)
-            out += fmt::format(R"~(<text transform="translate({:.1f},{:.1f}) rotate(-90)" font-size="10" fill="#222"{}>)~"
-                               R"~({}</text>)~",
-                               centre + 3.5, label_y - 4, weight, label);
+// The value above the bar: level when it fits, turned upright when only the
+// height of the text fits, left out when not even that.
+void draw_value_label(const bar& b, const plot_frame& f, double centre, double above, std::string& out) {
+    const std::string label = format_value(b.value + b.stacked.value_or(0));
+    const std::string_view weight = b.best ? R"~( font-weight="bold")~" : "";
+    if (text_width(label, 10) <= f.bar_width + 2)
+        out += fmt::format(R"~(<text x="{:.1f}" y="{:.1f}" font-size="10" fill="#222" text-anchor="middle"{}>{}</text>)~",
+                           centre, above - 4, weight, label);
+    else if (f.bar_width >= 11)
+        out += fmt::format(R"~(<text transform="translate({:.1f},{:.1f}) rotate(-90)" font-size="10" fill="#222"{}>)~"
+                           R"~({}</text>)~",
+                           centre + 3.5, above - 4, weight, label);
+}
+
+void draw_bar(const chart_spec& spec, const plot_frame& f, const bar& b, std::string& out) {
+    const double centre = f.centre_of(b);
+    const double x = centre - f.bar_width / 2 + 1, w = std::max(1.0, f.bar_width - 2);
+    const std::string colour = colour_of(spec.series[b.series]);
+    const std::string_view opacity = b.verified ? "" : R"~( fill-opacity="0.35")~";
+    const double value_top = f.y_of(b.value);
+    out += fmt::format(R"~(<rect class="bar" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"{}>)~"
+                       R"~(<title>{}</title></rect>)~",
+                       x, value_top, w, f.bottom - value_top, colour, opacity, xml_escape(b.tooltip));
+    double above = value_top; // top of everything drawn for this bar
+    if (b.stacked && *b.stacked > 0) {
+        const double stacked_top = f.y_of(b.value + *b.stacked), h = value_top - stacked_top;
+        out += fmt::format(R"~(<rect class="stacked" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" )~"
+                           R"~(fill="{}" fill-opacity="{}"/>)~",
+                           x, stacked_top, w, h, colour, b.verified ? "0.45" : "0.2");
+        out += fmt::format(R"~(<rect class="hatch" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" )~"
+                           R"~(fill="url(#hatch-{})"/>)~",
+                           x, stacked_top, w, h, spec.stem);
+        above = stacked_top;
     }
-
-    if (spec.reference) {
-        const double ry = y_of(*spec.reference);
-        out += fmt::format(R"~(<line class="reference" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#333" )~"
-                           R"~(stroke-width="1.5" stroke-dasharray="6 4"/>)~",
-                           plot_left, ry, plot_right, ry);
-        out += fmt::format(R"~(<text x="{}" y="{:.1f}" font-size="11" fill="#333">memcpy</text>)~", plot_right + 6, ry + 1);
-        out += fmt::format(R"~(<text x="{}" y="{:.1f}" font-size="10" fill="#666">{} GB/s</text>)~", plot_right + 6,
-                           ry + 14, format_value(*spec.reference));
+    if (b.best)
+        out += fmt::format(R"~(<rect class="best" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="none" )~"
+                           R"~(stroke="#111" stroke-width="2"/>)~",
+                           x, above, w, f.bottom - above);
+    if (b.whisker_low && b.whisker_high) {
+        const double low = f.y_of(*b.whisker_low), high = f.y_of(*b.whisker_high), cap = std::min(8.0, w * 0.5) / 2;
+        out += fmt::format(R"~(<path class="whisker" d="M{0:.1f} {1:.1f}V{2:.1f}M{3:.1f} {1:.1f}H{4:.1f}M{3:.1f} )~"
+                           R"~({2:.1f}H{4:.1f}" stroke="#333" stroke-width="1.2" fill="none"/>)~",
+                           centre, low, high, centre - cap, centre + cap);
+        above = std::min(above, high);
     }
+    draw_value_label(b, f, centre, above, out);
+}
 
-    double height = plot_bottom + 52;
+// The dashed memcpy line, labelled in the right margin so it never covers a bar.
+void draw_reference(double value, const plot_frame& f, std::string& out) {
+    const double ry = f.y_of(value);
+    out += fmt::format(R"~(<line class="reference" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#333" )~"
+                       R"~(stroke-width="1.5" stroke-dasharray="6 4"/>)~",
+                       plot_left, ry, plot_right, ry);
+    out += fmt::format(R"~(<text x="{}" y="{:.1f}" font-size="11" fill="#333">memcpy</text>)~", plot_right + 6, ry + 1);
+    out += fmt::format(R"~(<text x="{}" y="{:.1f}" font-size="10" fill="#666">{} GB/s</text>)~", plot_right + 6,
+                       ry + 14, format_value(value));
+}
+
+rendered_chart render_chart(const chart_spec& spec) {
+    std::string out;
+    draw_header(spec, out);
+    double legend_bottom = 66;
+    draw_legend(spec, out, legend_bottom);
+    const plot_frame frame = frame_for(spec, legend_bottom + 14);
+    draw_axes(spec, frame, out);
+    for (const bar& b : spec.bars) draw_bar(spec, frame, b, out);
+    if (spec.reference) draw_reference(*spec.reference, frame, out);
+
+    double height = frame.bottom + 52;
     if (!spec.footnote.empty()) {
         out += fmt::format(R"~(<text x="{}" y="{:.1f}" font-size="11" fill="#666">{}</text>)~", plot_left, height,
                            xml_escape(spec.footnote));
         height += 18;
     }
+    // The background was written before the height was known.
     const std::string marker = "@HEIGHT@";
     out.replace(out.find(marker), marker.size(), fmt::format("{:.0f}", height));
     return {spec.stem, spec.title, height, std::move(out)};
