@@ -19,6 +19,7 @@ command add_cat_command(CLI::App& zc);
 command add_send_command(CLI::App& zc);
 command add_recv_command(CLI::App& zc);
 command add_bench_command(CLI::App& zc);
+command add_serve_command(CLI::App& zc);
 command add_tune_command(CLI::App& zc);
 
 } // namespace zc::cli

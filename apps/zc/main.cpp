@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
     const std::vector<command> commands = {
         add_strategies_command(app), add_copy_command(app), add_cat_command(app),
         add_send_command(app),       add_recv_command(app),   add_bench_command(app),
+        add_serve_command(app),
         add_tune_command(app),
     };
 
@@ -88,7 +89,7 @@ int main(int argc, char** argv) {
         return std::any_of(commands.begin(), commands.end(), [&](const command& c) { return c.app->get_name() == word; });
     };
     if (argc > 1 && argv[1][0] != '-' && !is_verb(argv[1])) {
-        print_error(fmt::format("unknown command '{}' (one of: strategies, copy, cat, send, recv, bench, tune)", argv[1]));
+        print_error(fmt::format("unknown command '{}' (one of: strategies, copy, cat, send, recv, bench, tune, serve)", argv[1]));
         fmt::print(stderr, "Usage: zc [OPTIONS] SUBCOMMAND\nRun 'zc --help' for more information.\n");
         return exit_usage;
     }

@@ -1,0 +1,178 @@
+// zc serve [--listen ADDR:PORT] [--root DIR] [--workers N] [--strategy S] [--list]
+//          [--access-log FILE|-] [--max-connections N] [--header-timeout S]
+//          [--keepalive-timeout S] [--send-timeout S] [--inline-file-limit SIZE]
+//
+// A static file server (HTTP/1.1: GET and HEAD, ranges, conditional requests,
+// keep-alive, pipelining) on the engine's resumable transfer; the server
+// itself is src/http/ (docs/serve.md). This file owns the process-wide
+// parts: SIGPIPE ignored, SIGTERM/SIGINT turned into a graceful stop (stop
+// accepting, finish in-flight responses for up to 10 s, exit 0), the
+// descriptor limit raised to its hard maximum (10,000 connections need as
+// many descriptors), and the "zc: serving DIR on http://ADDR:PORT" line on
+// stderr (with the real port when port 0 was asked for: scripts and tests
+// read it).
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "diagnostics.hpp"
+#include "host_port.hpp"
+#include "http/server.hpp"
+#include "size_parser.hpp"
+#include "transfer_flags.hpp"
+
+namespace zc::cli {
+namespace {
+
+struct serve_arguments {
+    std::string listen = "127.0.0.1:8080";
+    std::string root = ".";
+    unsigned workers = 0;
+    transfer_flags flags;
+    bool list = false;
+    std::string access_log;
+    std::size_t max_connections = 10'000;
+    double header_timeout = 10;
+    double keepalive_timeout = 15;
+    double send_timeout = 60;
+    std::string inline_file_limit = "16K";
+};
+
+std::chrono::milliseconds to_milliseconds(double seconds) {
+    return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0 + 0.5));
+}
+
+// 10,000 connections need 10,000 descriptors; the usual soft limit is 1024.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+int run_serve(const serve_arguments& args) {
+    const auto address = parse_host_port(args.listen); // validated while parsing
+    http::server_options options;
+    options.host = address->host;
+    options.port = address->port;
+    options.root = args.root;
+    options.workers = args.workers;
+    options.strategy = *parse_strategy(args.flags.strategy);
+    options.list_directories = args.list;
+    options.access_log = args.access_log;
+    options.max_connections = args.max_connections;
+    options.header_timeout = to_milliseconds(args.header_timeout);
+    options.keepalive_timeout = to_milliseconds(args.keepalive_timeout);
+    options.send_timeout = to_milliseconds(args.send_timeout);
+    options.inline_file_limit = static_cast<std::size_t>(*parse_size(args.inline_file_limit));
+
+    raise_descriptor_limit();
+    // Block the stop signals before any worker exists (threads inherit the
+    // mask), so that only sigwait() below ever sees them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    auto server = http::server::start(options);
+    if (!server) return report_failure(server.error().wrap("serve"));
+    std::error_code ec;
+    const auto shown_root = std::filesystem::absolute(args.root, ec);
+    fmt::print(stderr, "zc: serving {} on http://{} ({} worker{})\n", ec ? args.root : shown_root.lexically_normal().string(),
+               server->local_address(), server->workers(), server->workers() == 1 ? "" : "s");
+    std::fflush(stderr);
+
+    int received = 0;
+    while (sigwait(&stop_signals, &received) != 0) {
+    }
+    fmt::print(stderr, "zc: {}: finishing in-flight responses, then exiting\n", received == SIGINT ? "SIGINT" : "SIGTERM");
+    std::fflush(stderr);
+    server->stop();
+    server->wait();
+    return exit_success;
+}
+
+CLI::Validator seconds_validator() {
+    return CLI::Validator(
+        [](std::string& text) {
+            try {
+                std::size_t used = 0;
+                const double value = std::stod(text, &used);
+                if (used == text.size() && value > 0 && value <= 86400) return std::string();
+            } catch (const std::exception&) {
+            }
+            return fmt::format("'{}' is not a number of seconds in (0, 86400]", text);
+        },
+        "");
+}
+
+} // namespace
+
+command add_serve_command(CLI::App& zc) {
+    auto args = std::make_shared<serve_arguments>();
+    auto* app = zc.add_subcommand("serve", "Serve the files under a directory over HTTP/1.1 (GET, HEAD, ranges, keep-alive)");
+    app->add_option("-l,--listen", args->listen,
+                    "Address to listen on (default 127.0.0.1:8080); [::1]:8080 for IPv6, :8080 for every address, "
+                    "port 0 for a free one (the real port is printed)")
+        ->type_name("ADDR:PORT")
+        ->check(CLI::Validator(
+            [](std::string& text) {
+                auto parsed = parse_host_port(text);
+                return parsed ? std::string() : parsed.error();
+            },
+            ""));
+    app->add_option("-r,--root", args->root, "Directory to serve (default: the current directory); nothing outside it is ever opened")
+        ->type_name("DIR")
+        ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
+    app->add_option("-w,--workers", args->workers,
+                    "Event-loop threads, each with its own listening socket (default 0: one per CPU)")
+        ->type_name("N")
+        ->check(CLI::Range(0u, 1024u).description(""));
+    add_strategy_option(*app, args->flags);
+    app->add_flag("--list", args->list, "Answer a directory without index.html with a listing (default: 403)");
+    app->add_option("--access-log", args->access_log,
+                    "Log every response in the common log format to FILE (appended), or '-' for stdout (default: off)")
+        ->type_name("FILE|-");
+    app->add_option("--max-connections", args->max_connections,
+                    "Open connections at most, all workers together (default 10000); past it a client gets 503 and a close")
+        ->type_name("N")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}).description(""));
+    app->add_option("--header-timeout", args->header_timeout,
+                    "Seconds a request head may take from its first byte, and a new connection to send it (default 10)")
+        ->type_name("S")
+        ->check(seconds_validator());
+    app->add_option("--keepalive-timeout", args->keepalive_timeout,
+                    "Seconds an idle keep-alive connection is kept between requests (default 15)")
+        ->type_name("S")
+        ->check(seconds_validator());
+    app->add_option("--send-timeout", args->send_timeout,
+                    "Seconds without progress before a client that stopped reading is dropped (default 60)")
+        ->type_name("S")
+        ->check(seconds_validator());
+    app->add_option("--inline-file-limit", args->inline_file_limit,
+                    "Files up to this size are read into the response head's buffer and sent with it in one "
+                    "send(); larger ones go through the engine (default 16K; 0 = always the engine)")
+        ->type_name("SIZE")
+        ->check(CLI::Validator(
+            [](std::string& text) {
+                auto parsed = parse_size(text);
+                if (!parsed) return parsed.error();
+                return *parsed <= (1u << 20) ? std::string() : std::string("at most 1M");
+            },
+            ""));
+    app->footer("SIGTERM or SIGINT: stop accepting, finish in-flight responses (up to 10 s), exit 0.");
+    return {app, [args] { return run_serve(*args); }};
+}
+
+} // namespace zc::cli

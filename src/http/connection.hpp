@@ -1,0 +1,155 @@
+// One client connection of zc serve: read the request head into a small
+// buffer, parse it (request_parser), ask the handler for a response_plan,
+// send it, repeat (keep-alive, pipelining), close.
+//
+// A connection never blocks: each call does what the socket allows and
+// returns, leaving a deadline in its event loop for the state it waits in:
+//   a request head in progress        — header timeout, from its first byte;
+//   nothing yet (new or kept alive)   — header timeout for a new connection,
+//                                       keep-alive timeout between requests;
+//   a response that the client stops reading — send timeout, reset by progress;
+//   lingering after Connection: close — a few seconds to read the client's EOF.
+// The socket is registered once, edge-triggered, for in and out; a response
+// being sent stops reading (pipelined requests wait in the kernel), and the
+// next read happens when the response is done, so no edge is ever lost.
+//
+// Memory while idle: the connection object and the parser; the read buffer
+// goes back to the loop's pool whenever it is empty.
+#pragma once
+
+#include <netinet/in.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <utility>
+#include <string>
+#include <vector>
+
+#include "http/access_log.hpp"
+#include "http/http.hpp"
+#include "zerocopy/transfer.hpp"
+#include "zerocopy/unique_fd.hpp"
+
+namespace zc::http {
+
+using steady_clock = std::chrono::steady_clock;
+
+class connection;
+
+// A plan's head and inline body as they go on the wire.
+inline std::string wire_bytes(const response_plan& plan) {
+    std::string out;
+    out.reserve(plan.head.size() + plan.inline_body.size());
+    out.append(plan.head).append(plan.inline_body);
+    return out;
+}
+
+// Deadlines of one loop's connections, soonest first (a balanced tree: moving
+// one is O(log n) with 10,000 connections). Each connection has at most one,
+// stored in the connection too (`slot`, steady_clock::time_point{} = none) so
+// that it can be found and moved.
+class deadline_queue {
+public:
+    void set(connection* owner, steady_clock::time_point& slot, steady_clock::time_point when);
+    void clear(connection* owner, steady_clock::time_point& slot);
+    std::optional<steady_clock::time_point> next() const;
+    // Removes and returns the owner of the first deadline at or before now
+    // (its slot is cleared), or nullptr.
+    connection* pop_expired(steady_clock::time_point now);
+
+private:
+    std::set<std::pair<steady_clock::time_point, connection*>> entries_;
+};
+
+// What every connection of the server shares (read-only after start).
+struct connection_settings {
+    static_config handler;
+    parser_limits limits;
+    transfer_options transfer;      // strategy; guard_sigpipe off (SIGPIPE ignored)
+    std::chrono::milliseconds header_timeout{10'000};
+    std::chrono::milliseconds keepalive_timeout{15'000};
+    std::chrono::milliseconds send_timeout{60'000};
+    std::chrono::milliseconds linger_timeout{5'000};
+    // Files up to this size are read into the head's buffer and leave in one
+    // send(); larger ones go head (MSG_MORE) then transfer_job.
+    std::size_t inline_file_limit = 16 * 1024;
+    std::size_t read_buffer_size = 16 * 1024; // ≥ limits.max_head_bytes + a little
+};
+
+// Per-loop services a connection uses.
+struct connection_context {
+    const connection_settings* settings = nullptr;
+    deadline_queue* deadlines = nullptr;
+    access_log_buffer* log = nullptr;
+    std::vector<std::unique_ptr<char[]>> spare_buffers; // read buffers not in use
+    bool draining = false;                              // the server is shutting down
+};
+
+class connection {
+public:
+    connection(unique_fd socket, const sockaddr_storage& peer, connection_context& context);
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    enum class outcome { open, closed };
+    // Any epoll event: reads, parses, sends as far as the socket allows.
+    outcome on_ready();
+    // Its deadline passed.
+    outcome on_deadline();
+    // The server is shutting down: closes now if no request is under way,
+    // else after the current response.
+    outcome on_drain();
+
+    int fd() const noexcept { return socket_.get(); }
+    steady_clock::time_point deadline{}; // owned by deadline_queue
+    bool closed = false;                  // set by the loop; freed after the current batch of events
+
+private:
+    enum class phase { reading, sending, lingering };
+    enum class send_result { done, blocked, failed };
+
+    outcome advance();
+    outcome read_more();
+    void start_response(request req);
+    void start_error(int status);
+    send_result send_some();
+    void finish_response();
+    outcome start_lingering();
+    outcome linger();
+    bool waiting_for_request() const noexcept;
+    void arm(std::chrono::milliseconds after);
+    void take_buffer();
+    void give_back_buffer();
+    std::string peer_host() const;
+
+    unique_fd socket_;
+    sockaddr_storage peer_;
+    connection_context& context_;
+    request_parser parser_;
+    phase phase_ = phase::reading;
+    bool served_one_ = false;  // keep-alive vs first-request idle timeout
+    bool head_started_ = false; // bytes of the current request head arrived
+
+    std::unique_ptr<char[]> buffer_; // read buffer, only while bytes are pending
+    std::size_t begin_ = 0, end_ = 0;
+
+    // The response being sent.
+    struct response {
+        std::string out; // head, plus an inline or small-file body
+        std::size_t out_sent = 0;
+        std::size_t out_body = 0; // body bytes inside `out`
+        unique_fd file;
+        std::optional<transfer_job> job;
+        int status = 0;
+        bool close_after = false;
+        std::string request_line; // access log
+        std::uint64_t progress_mark = 0;
+    };
+    response response_;
+};
+
+} // namespace zc::http
