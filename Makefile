@@ -12,7 +12,7 @@ PACKAGES := cmake g++ make pkg-config liburing-dev libgtest-dev libgmock-dev lib
             libcli11-dev libfmt-dev nlohmann-json3-dev node-llhttp libssl-dev \
             socat netcat-openbsd coreutils python3
 
-.PHONY: all deps configure build run test bench-peers clean
+.PHONY: all deps configure build run test bench-peers bench-serve clean
 
 all: build
 
@@ -46,6 +46,11 @@ test: build
 
 bench-peers: build
 	./bench/vs-peers $(ZC)
+
+# zc serve against nginx (wrk; installs nginx-light and wrk when missing).
+# BENCH_SERVE_FLAGS=--quick for one short round.
+bench-serve: build
+	./bench/serve-vs-nginx $(BENCH_SERVE_FLAGS) $(ZC)
 
 clean:
 	rm -rf $(BUILD)
