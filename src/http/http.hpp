@@ -72,7 +72,9 @@ public:
     // of the input again (the next pipelined request).
     result feed(std::string_view data);
     request take();
-    // Bytes of the current request head seen so far (for the slowloris timer).
+    // True from a request's first byte (leading empty lines excluded) until it
+    // is complete, body included (for the slowloris timer). After an error the
+    // parser stays failed: feed() returns the same status again.
     bool in_progress() const noexcept;
 
     struct impl;
@@ -117,15 +119,19 @@ struct byte_range {
 };
 enum class range_result { none, satisfiable, unsatisfiable, ignored };
 // RFC 9110 single "bytes=a-b" / "a-" / "-n" against a representation of
-// `size` bytes. Malformed → ignored (serve 200); several ranges → ignored
-// (documented: whole 200); past the end → unsatisfiable (416).
+// `size` bytes. Malformed (also last < first) → ignored (serve 200); several
+// ranges → ignored (documented: whole 200); past the end or "-0" →
+// unsatisfiable (416); empty header → none. docs/http.md has every case.
 range_result parse_range(std::string_view header, std::uint64_t size, byte_range& out);
-// Percent-decodes once and normalises a request-target's path; nullopt when
-// it must be refused (NUL, "..", backslash, encoded slash tricks, …).
+// Percent-decodes once and normalises a whole request-target (origin-form or
+// absolute-form; query and fragment cut) to "/decoded/path" ("…/" kept for a
+// directory); nullopt when it must be refused with 400 (NUL, "..",
+// backslash, encoded slash tricks, "*", …).
 std::optional<std::string> normalize_path(std::string_view target);
 std::string_view mime_type(std::string_view path);
 std::string http_date(std::int64_t unix_seconds);
 std::optional<std::int64_t> parse_http_date(std::string_view text);
+// Strong: "<size hex>-<mtime ns hex>".
 std::string entity_tag(const struct stat& st);
 
 } // namespace zc::http
