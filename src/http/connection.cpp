@@ -53,7 +53,16 @@ bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 } // namespace
 
 connection::connection(unique_fd socket, const sockaddr_storage& peer, connection_context& context)
-    : socket_(std::move(socket)), peer_(peer), context_(context), parser_(context.settings->limits) {
+    : socket_(std::move(socket)), context_(context) {
+    if (peer.ss_family == AF_INET) {
+        const auto& in = reinterpret_cast<const sockaddr_in&>(peer);
+        std::memcpy(peer_addr_, &in.sin_addr, sizeof in.sin_addr);
+        peer_family_ = AF_INET;
+    } else if (peer.ss_family == AF_INET6) {
+        const auto& in6 = reinterpret_cast<const sockaddr_in6&>(peer);
+        std::memcpy(peer_addr_, &in6.sin6_addr, sizeof in6.sin6_addr);
+        peer_family_ = AF_INET6;
+    }
     // A new connection must send its first request head within the header
     // timeout (an idle fresh connection is the cheapest slowloris).
     arm(context_.settings->header_timeout);
@@ -66,11 +75,20 @@ connection::~connection() {
 
 std::string connection::peer_host() const {
     char text[INET6_ADDRSTRLEN] = "-";
-    if (peer_.ss_family == AF_INET)
-        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(peer_).sin_addr, text, sizeof text);
-    else if (peer_.ss_family == AF_INET6)
-        ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(peer_).sin6_addr, text, sizeof text);
+    if (peer_family_ == AF_INET || peer_family_ == AF_INET6) ::inet_ntop(peer_family_, peer_addr_, text, sizeof text);
     return text;
+}
+
+request_parser& connection::parser() {
+    if (!parser_) parser_.emplace(context_.settings->limits);
+    return *parser_;
+}
+
+// Waiting for the next request with nothing buffered and no head under way:
+// a fresh parser is in the same state as this one (llhttp is back at the
+// start of a message), so it is freed and made again at the next byte.
+void connection::release_parser_if_idle() {
+    if (parser_ && begin_ == end_ && !head_started_ && !parser_->in_progress()) parser_.reset();
 }
 
 void connection::arm(std::chrono::milliseconds after) {
@@ -126,9 +144,9 @@ connection::outcome connection::advance() {
     for (;;) {
         if (phase_ == phase::lingering) return linger();
         if (phase_ == phase::sending) {
-            const std::uint64_t before = response_.out_sent + (response_.job ? response_.job->bytes_done() : 0);
+            const std::uint64_t before = response_->out_sent + (response_->job ? response_->job->bytes_done() : 0);
             const send_result r = send_some();
-            const std::uint64_t after = response_.out_sent + (response_.job ? response_.job->bytes_done() : 0);
+            const std::uint64_t after = response_->out_sent + (response_->job ? response_->job->bytes_done() : 0);
             if (r == send_result::failed) {
                 // Never send other bytes: a transfer that failed (the file
                 // shrank, the peer reset) ends the connection.
@@ -139,18 +157,18 @@ connection::outcome connection::advance() {
                 if (after != before || deadline == steady_clock::time_point{}) arm(context_.settings->send_timeout);
                 return outcome::open;
             }
-            const bool close_after = response_.close_after || context_.draining;
+            const bool close_after = response_->close_after || context_.draining;
             finish_response();
             if (close_after) return start_lingering();
             continue;
         }
         // Reading: parse what is buffered first (pipelined requests).
         if (begin_ != end_) {
-            const auto parsed = parser_.feed(std::string_view(buffer_.get() + begin_, end_ - begin_));
+            const auto parsed = parser().feed(std::string_view(buffer_.get() + begin_, end_ - begin_));
             begin_ += parsed.consumed;
             if (parsed.what == request_parser::result::kind::complete) {
                 head_started_ = false;
-                start_response(parser_.take());
+                start_response(parser_->take());
                 continue;
             }
             if (parsed.what == request_parser::result::kind::error) {
@@ -195,12 +213,13 @@ connection::outcome connection::read_more() {
     }
     if (begin_ == end_) {
         give_back_buffer();
-        if (parser_.in_progress() && !head_started_) { // a pipelined head's first bytes came with the last request
+        if (parser_ && parser_->in_progress() && !head_started_) { // a pipelined head's first bytes came with the last request
             head_started_ = true;
             arm(context_.settings->header_timeout);
         } else if (!head_started_) {
             arm(served_one_ ? context_.settings->keepalive_timeout : context_.settings->header_timeout);
         }
+        release_parser_if_idle();
     }
     return outcome::open;
 }
@@ -208,32 +227,32 @@ connection::outcome connection::read_more() {
 void connection::start_response(request req) {
     const connection_settings& settings = *context_.settings;
     response_plan plan = handle_static(req, settings.handler);
-    response_ = {};
-    response_.status = plan.status;
-    response_.close_after = plan.close_after || !req.keep_alive;
-    response_.request_line = request_line_of(req);
-    response_.out = std::move(plan.head);
+    response_ = std::make_unique<response>();
+    response_->status = plan.status;
+    response_->close_after = plan.close_after || !req.keep_alive;
+    response_->request_line = request_line_of(req);
+    response_->out = std::move(plan.head);
     const bool head_only = req.verb == method::head;
     if (!head_only && plan.file && plan.length > 0) {
         if (plan.length <= settings.inline_file_limit) {
             // A small file leaves with its head in one send(): one syscall per
             // response instead of two (docs/serve.md has the measurements).
-            const std::size_t head_size = response_.out.size();
-            response_.out.resize(head_size + plan.length);
+            const std::size_t head_size = response_->out.size();
+            response_->out.resize(head_size + plan.length);
             std::size_t got = 0;
             while (got < plan.length) {
-                const ssize_t n = ::pread(plan.file.get(), response_.out.data() + head_size + got, plan.length - got,
+                const ssize_t n = ::pread(plan.file.get(), response_->out.data() + head_size + got, plan.length - got,
                                           static_cast<off_t>(plan.offset + got));
                 if (n < 0 && errno == EINTR) continue;
                 if (n <= 0) break;
                 got += static_cast<std::size_t>(n);
             }
             if (got < plan.length) { // truncated since the handler looked: send nothing at all
-                response_.out.clear();
-                response_.close_after = true;
-                response_.status = 0;
+                response_->out.clear();
+                response_->close_after = true;
+                response_->status = 0;
             } else {
-                response_.out_body = plan.length;
+                response_->out_body = plan.length;
             }
         } else {
             transfer_options options = settings.transfer;
@@ -241,19 +260,19 @@ void connection::start_response(request req) {
             options.length = plan.length;
             auto job = transfer_job::start(plan.file.get(), socket_.get(), options);
             if (job) {
-                response_.job.emplace(std::move(*job));
-                response_.file = std::move(plan.file);
+                response_->job.emplace(std::move(*job));
+                response_->file = std::move(plan.file);
             } else { // nothing sent yet: an honest 500 instead
                 const response_plan failure = error_response(500, true, settings.handler.server_name);
-                response_.out = wire_bytes(failure);
-                response_.out_body = failure.inline_body.size();
-                response_.status = 500;
-                response_.close_after = true;
+                response_->out = wire_bytes(failure);
+                response_->out_body = failure.inline_body.size();
+                response_->status = 500;
+                response_->close_after = true;
             }
         }
     } else if (!head_only) {
-        response_.out_body = plan.inline_body.size();
-        response_.out += plan.inline_body;
+        response_->out_body = plan.inline_body.size();
+        response_->out += plan.inline_body;
     }
     served_one_ = true;
     phase_ = phase::sending;
@@ -262,19 +281,19 @@ void connection::start_response(request req) {
 
 void connection::start_error(int status) {
     const response_plan plan = error_response(status, true, context_.settings->handler.server_name);
-    response_ = {};
-    response_.status = status;
-    response_.close_after = true;
-    response_.request_line.assign(1, '-');
-    response_.out = wire_bytes(plan);
-    response_.out_body = plan.inline_body.size();
+    response_ = std::make_unique<response>();
+    response_->status = status;
+    response_->close_after = true;
+    response_->request_line.assign(1, '-');
+    response_->out = wire_bytes(plan);
+    response_->out_body = plan.inline_body.size();
     head_started_ = false;
     phase_ = phase::sending;
     arm(context_.settings->send_timeout);
 }
 
 connection::send_result connection::send_some() {
-    response& r = response_;
+    response& r = *response_;
     if (r.status == 0) return send_result::failed; // a small file shrank before its first byte left
     while (r.out_sent < r.out.size()) {
         // MSG_MORE: the head waits for the file's first bytes (one segment
@@ -296,14 +315,14 @@ connection::send_result connection::send_some() {
 }
 
 void connection::finish_response() {
-    response& r = response_;
+    response& r = *response_;
     if (context_.log->enabled() && r.status != 0) {
         const std::size_t head_bytes = r.out.size() - r.out_body;
         const std::uint64_t body_sent = (r.out_sent > head_bytes ? r.out_sent - head_bytes : 0) +
                                         (r.job ? r.job->bytes_done() : 0);
         context_.log->add(peer_host(), r.request_line, r.status, body_sent);
     }
-    response_ = {};
+    response_.reset();
     phase_ = phase::reading;
 }
 

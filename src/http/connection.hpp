@@ -13,8 +13,11 @@
 // being sent stops reading (pipelined requests wait in the kernel), and the
 // next read happens when the response is done, so no edge is ever lost.
 //
-// Memory while idle: the connection object and the parser; the read buffer
-// goes back to the loop's pool whenever it is empty.
+// Memory while idle: only the connection object (socket, peer address,
+// state, deadline). The read buffer goes back to the loop's
+// pool whenever it is empty; the parser exists from a request's first byte
+// until the connection waits again with nothing buffered; the response being
+// sent exists only while it is sent.
 #pragma once
 
 #include <netinet/in.h>
@@ -126,10 +129,16 @@ private:
     void give_back_buffer();
     std::string peer_host() const;
 
+    request_parser& parser(); // created on first use
+    void release_parser_if_idle();
+
     unique_fd socket_;
-    sockaddr_storage peer_;
     connection_context& context_;
-    request_parser parser_;
+    std::optional<request_parser> parser_; // only while a request is being read
+    // The peer's address for the access log (IPv4 or IPv6, not the whole
+    // sockaddr_storage).
+    unsigned char peer_addr_[16] = {};
+    sa_family_t peer_family_ = AF_UNSPEC;
     phase phase_ = phase::reading;
     bool served_one_ = false;  // keep-alive vs first-request idle timeout
     bool head_started_ = false; // bytes of the current request head arrived
@@ -149,7 +158,7 @@ private:
         std::string request_line; // access log
         std::uint64_t progress_mark = 0;
     };
-    response response_;
+    std::unique_ptr<response> response_; // only while a response is sent
 };
 
 } // namespace zc::http

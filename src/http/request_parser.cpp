@@ -33,7 +33,6 @@ namespace zc::http {
 
 struct request_parser::impl {
     parser_limits limits;
-    llhttp_settings_t settings{};
     llhttp_t parser{};
 
     request current;
@@ -56,18 +55,28 @@ struct request_parser::impl {
     std::size_t head_bytes_before = 0;
     const char* head_begin = nullptr;
 
+    // The callbacks are the same for every parser: one shared table (llhttp
+    // keeps a pointer to it), not a copy in each connection's parser.
+    static const llhttp_settings_t& shared_settings() {
+        static const llhttp_settings_t settings = [] {
+            llhttp_settings_t s{};
+            llhttp_settings_init(&s);
+            s.on_message_begin = &impl::on_message_begin;
+            s.on_method = &impl::on_method;
+            s.on_url = &impl::on_url;
+            s.on_header_field = &impl::on_header_field;
+            s.on_header_value = &impl::on_header_value;
+            s.on_header_value_complete = &impl::on_header_value_complete;
+            s.on_headers_complete = &impl::on_headers_complete;
+            s.on_body = &impl::on_body;
+            s.on_message_complete = &impl::on_message_complete;
+            return s;
+        }();
+        return settings;
+    }
+
     explicit impl(parser_limits l) : limits(l) {
-        llhttp_settings_init(&settings);
-        settings.on_message_begin = &impl::on_message_begin;
-        settings.on_method = &impl::on_method;
-        settings.on_url = &impl::on_url;
-        settings.on_header_field = &impl::on_header_field;
-        settings.on_header_value = &impl::on_header_value;
-        settings.on_header_value_complete = &impl::on_header_value_complete;
-        settings.on_headers_complete = &impl::on_headers_complete;
-        settings.on_body = &impl::on_body;
-        settings.on_message_complete = &impl::on_message_complete;
-        llhttp_init(&parser, HTTP_REQUEST, &settings);
+        llhttp_init(&parser, HTTP_REQUEST, &shared_settings());
         parser.data = this;
     }
 
