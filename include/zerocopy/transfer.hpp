@@ -82,6 +82,12 @@ struct transfer_stats {
     std::uint64_t zerocopy_copied = 0; // of those, sends the kernel reported it copied anyway
 };
 
+// True when the error means "this strategy cannot serve this pair here"
+// (EINVAL, ENOSYS, EOPNOTSUPP, EXDEV, EPERM, errc::unsupported_pair,
+// errc::strategy_unavailable) rather than "the transfer failed": the errors
+// on which `auto` moves on to the next strategy.
+bool is_refusal(const error& e) noexcept;
+
 // Moves the range in one blocking call. A non-blocking source or sink is
 // waited on with poll(2).
 std::expected<transfer_stats, error> transfer(int source_fd, int sink_fd,

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "bench/bench.hpp"
+#include "zerocopy/transfer.hpp"
 #include "bench/scenarios.hpp"
 
 namespace zc::bench {
@@ -31,20 +32,6 @@ public:
 private:
     struct sigaction saved_ {};
 };
-
-// What the engine itself calls a refusal of an explicitly chosen strategy
-// (src/engine/transfer.cpp): the pair or this system is not served — the
-// strategy is left out with the reason, it did not fail.
-bool is_refusal(const error& e) {
-    switch (e.errno_value()) {
-    case EINVAL:
-    case ENOSYS:
-    case EOPNOTSUPP:
-    case EXDEV:
-    case EPERM: return true;
-    default: return e.is(errc::unsupported_pair) || e.is(errc::strategy_unavailable);
-    }
-}
 
 std::uint64_t repeats_for(const bench_config& config, std::uint64_t size, cache_state cache) {
     // A cold run is one transfer from a dropped cache: repeating it would be warm.
@@ -71,7 +58,7 @@ public:
             auto checked = detail::verify(which, method, source);
             if (!checked) {
                 const auto& e = checked.error();
-                if (is_refusal(e)) skip(which, method, e.message());
+                if (zc::is_refusal(e)) skip(which, method, e.message());
                 else fail(which, method, source.size, cache, "verification run failed: " + e.message());
                 continue;
             }

@@ -22,19 +22,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-// Refusals that mean "this strategy cannot do this here", not "the transfer
-// failed": the next strategy in the chain gets the same bytes.
-bool is_refusal(const error& e) {
-    switch (e.errno_value()) {
-    case EINVAL:
-    case ENOSYS:
-    case EOPNOTSUPP:
-    case EXDEV:
-    case EPERM: return true;
-    default: return e.is(errc::unsupported_pair) || e.is(errc::strategy_unavailable);
-    }
-}
-
 std::string pair_text(const transfer_context& ctx) {
     return ctx.source.describe() + " → " + ctx.sink.describe();
 }
@@ -78,6 +65,19 @@ std::expected<void, error> resolve_range(transfer_context& ctx, const transfer_o
 }
 
 } // namespace
+
+bool is_refusal(const error& e) noexcept {
+    // Refusals mean "this strategy cannot do this here", not "the transfer
+    // failed": the next strategy in the chain gets the same bytes.
+    switch (e.errno_value()) {
+    case EINVAL:
+    case ENOSYS:
+    case EOPNOTSUPP:
+    case EXDEV:
+    case EPERM: return true;
+    default: return e.is(errc::unsupported_pair) || e.is(errc::strategy_unavailable);
+    }
+}
 
 namespace detail {
 
