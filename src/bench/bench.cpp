@@ -7,8 +7,8 @@
 #include <set>
 
 #include "bench/bench.hpp"
-#include "zerocopy/transfer.hpp"
 #include "bench/scenarios.hpp"
+#include "zerocopy/transfer.hpp"
 
 namespace zc::bench {
 
