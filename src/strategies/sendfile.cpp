@@ -7,7 +7,8 @@
 // silently short), which is why the range is walked in chunks. The source is
 // read at an explicit offset, so its file offset is never touched. Since
 // Linux 2.6.33 the sink may be any file; pipes and sockets are the usual ones.
-// Falls back (under auto) on EINVAL/ENOSYS, e.g. a sink without splice_write.
+// Falls back (under auto) on EINVAL/ENOSYS, e.g. a sink without splice_write;
+// an O_APPEND file sink, which the kernel always refuses, is refused up front.
 #include <sys/sendfile.h>
 
 #include <cerrno>
@@ -42,8 +43,10 @@ public:
     }
 };
 
-std::optional<std::string> refuses(const endpoint& source, const endpoint&) {
+std::optional<std::string> refuses(const endpoint& source, const endpoint& sink) {
     if (source.kind != fd_kind::regular_file) return "sendfile needs a regular file as its source";
+    // sendfile splices into the sink (do_splice_direct), which refuses O_APPEND with EINVAL.
+    if (sink.kind == fd_kind::regular_file && sink.appending()) return "sendfile cannot write to an O_APPEND file";
     return std::nullopt;
 }
 

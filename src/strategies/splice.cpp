@@ -7,7 +7,8 @@
 // Accounting: only bytes that reached the sink count. Bytes still in the
 // private pipe when the transfer stops are re-read (seekable source) or handed
 // to the engine as stranded bytes (stream source), so a fallback neither loses
-// nor repeats them. The private pipe is filled only while empty and never past
+// nor repeats them. An O_APPEND file sink is refused up front: the kernel
+// says EINVAL to any splice into one. The private pipe is filled only while empty and never past
 // its capacity, so filling it cannot block on the pipe itself.
 #include <fcntl.h>
 #include <unistd.h>
@@ -135,6 +136,8 @@ private:
 
 std::optional<std::string> refuses(const endpoint& source, const endpoint& sink) {
     if (source.kind == fd_kind::directory || sink.kind == fd_kind::directory) return "splice cannot use a directory";
+    // fs/splice.c refuses every splice into an O_APPEND file with EINVAL.
+    if (sink.kind == fd_kind::regular_file && sink.appending()) return "splice cannot write to an O_APPEND file";
     return std::nullopt;
 }
 
@@ -152,7 +155,7 @@ extern const strategy_ops splice_ops{
     .id = strategy_id::splice,
     .name = "splice",
     .summary = "splice(2) through a private pipe (F_SETPIPE_SZ); direct when one side is a pipe",
-    .serves = "any → any",
+    .serves = "any → any but an O_APPEND file",
     .refuses = refuses,
     .probe = nullptr,
     .open = open,
