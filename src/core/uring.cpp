@@ -30,6 +30,7 @@ std::expected<uring, error> uring::create(unsigned entries) {
 }
 
 int uring::submit_and_wait(unsigned wait_for, std::uint64_t& syscalls) noexcept {
+    if (zc_fault_uring_before_submit) zc_fault_uring_before_submit(ring_.get());
     int submitted;
     do {
         submitted = io_uring_submit_and_wait(ring_.get(), wait_for);
@@ -41,10 +42,13 @@ int uring::submit_and_wait(unsigned wait_for, std::uint64_t& syscalls) noexcept 
 int uring::next_completion(io_uring_cqe** cqe, bool wait, std::uint64_t& syscalls) noexcept {
     for (;;) {
         int r = io_uring_peek_cqe(ring_.get(), cqe);
-        if (r != -EAGAIN || !wait) return r;
-        r = io_uring_wait_cqe(ring_.get(), cqe);
-        ++syscalls;
-        if (r != -EINTR) return r;
+        if (r == -EAGAIN && wait) {
+            r = io_uring_wait_cqe(ring_.get(), cqe);
+            ++syscalls;
+            if (r == -EINTR) continue;
+        }
+        if (r == 0 && zc_fault_uring_on_completion) zc_fault_uring_on_completion(ring_.get(), *cqe);
+        return r;
     }
 }
 

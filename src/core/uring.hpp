@@ -19,6 +19,18 @@
 
 #include "zerocopy/error.hpp"
 
+// Test-only seam for fault injection (docs/fault-injection.md). liburing
+// enters the kernel with raw syscalls, so these cannot be interposed like the
+// libc calls: the fault-injection test binary defines them, nothing else does.
+// Weak and undefined everywhere else, so in the library and in zc each costs
+// one comparison with null. before_submit may rewrite the SQEs queued on the
+// ring (shorter lengths, a NOP in place of a request); on_completion may
+// rewrite the res of a CQE before a strategy reads it.
+extern "C" {
+[[gnu::weak]] void zc_fault_uring_before_submit(io_uring* ring);
+[[gnu::weak]] void zc_fault_uring_on_completion(io_uring* ring, io_uring_cqe* cqe);
+}
+
 namespace zc::detail {
 
 // Move-only owner of an io_uring instance (io_uring_queue_init, closed with
