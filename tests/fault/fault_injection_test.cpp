@@ -50,6 +50,8 @@ struct run_plan {
     bool explicit_length = true;  // stream source: options.length, else until EOF
     std::size_t chunk_size = 0;
     std::size_t buffer_size = 0;
+    std::size_t mmap_window = 0;
+    std::size_t pipe_size = 0;
     double fault_probability = 0;
     bool hard_faults = false;
     std::uint64_t fault_seed = 0;
@@ -61,7 +63,8 @@ struct run_plan {
             << (nonblocking_sink ? "(nonblock)" : "") << ", " << size << " bytes";
         if (!stream()) out << " at " << offset << (explicit_offset ? " (option)" : " (fd offset)");
         if (stream() && !explicit_length) out << " until EOF";
-        out << ", chunk " << chunk_size << ", buffer " << buffer_size << ", faults p=" << fault_probability
+        out << ", chunk " << chunk_size << ", buffer " << buffer_size << ", window " << mmap_window << ", pipe "
+            << pipe_size << ", faults p=" << fault_probability
             << (hard_faults ? " all" : " soft only");
         return out.str();
     }
@@ -102,6 +105,8 @@ run_plan random_plan(std::mt19937_64& random) {
     p.explicit_length = random() % 2 == 0;
     p.chunk_size = pick(random, {std::size_t{0}, std::size_t{0}, std::size_t{4096}, std::size_t{65536}});
     p.buffer_size = pick(random, {std::size_t{128 * 1024}, std::size_t{4096}, std::size_t{65536}});
+    p.mmap_window = pick(random, {std::size_t{64} << 20, std::size_t{65536}});
+    p.pipe_size = pick(random, {std::size_t{1} << 20, std::size_t{65536}});
     p.fault_probability = pick(random, {0.0, 0.02, 0.1, 0.3, 0.6});
     p.hard_faults = random() % 2 == 0;
     p.fault_seed = random();
@@ -254,6 +259,8 @@ protected:
         if (!p.stream() || p.explicit_length) options.length = p.size;
         options.chunk_size = p.chunk_size;
         options.buffer_size = p.buffer_size;
+        options.mmap_window = p.mmap_window;
+        options.pipe_size = p.pipe_size;
 
         fault_plan plan(p.fault_seed, p.fault_probability, p.hard_faults);
         const auto fds_before = open_fds();

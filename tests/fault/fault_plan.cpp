@@ -39,6 +39,7 @@ bool may_would_block(const call_site& site, const fd_facts& in, const fd_facts& 
 //   EIO          a regular file being read or written
 //   ECONNRESET   a socket at either end
 //   EINVAL/EXDEV the zero-copy calls, which refuse descriptors they cannot serve
+//   ENOBUFS      send(MSG_ZEROCOPY): too much pinned (optmem_max, RLIMIT_MEMLOCK)
 template <std::size_t N>
 std::size_t candidates(const call_site& site, bool hard, std::array<fault_kind, N>& out_faults) {
     const fd_facts in = site.in_fd >= 0 ? fd_facts::of(site.in_fd) : fd_facts{};
@@ -52,6 +53,7 @@ std::size_t candidates(const call_site& site, bool hard, std::array<fault_kind, 
     if (in.regular_file || out.regular_file) out_faults[n++] = fault_kind::eio;
     if (in.socket || out.socket) out_faults[n++] = fault_kind::econnreset;
     if (may_refuse(site.kind)) out_faults[n++] = fault_kind::refusal;
+    if (site.zero_copy) out_faults[n++] = fault_kind::enobufs;
     return n;
 }
 
@@ -63,6 +65,7 @@ int errno_for(fault_kind f, call_kind c, std::mt19937_64& random) {
     case fault_kind::eio: return EIO;
     case fault_kind::econnreset: return ECONNRESET;
     case fault_kind::refusal: return c == call_kind::copy_file_range && random() % 2 ? EXDEV : EINVAL;
+    case fault_kind::enobufs: return ENOBUFS;
     case fault_kind::short_count:
     case fault_kind::count: break;
     }
@@ -76,6 +79,7 @@ fault_kind kind_of(int errno_value) {
     case ENOSPC: return fault_kind::enospc;
     case EIO: return fault_kind::eio;
     case ECONNRESET: return fault_kind::econnreset;
+    case ENOBUFS: return fault_kind::enobufs;
     default: return fault_kind::refusal;
     }
 }
@@ -91,7 +95,7 @@ std::string_view call_name(call_kind c) noexcept {
 
 std::string_view fault_name(fault_kind f) noexcept {
     static constexpr std::string_view names[] = {"EINTR", "EAGAIN",     "short",  "ENOSPC",
-                                                 "EIO",   "ECONNRESET", "refusal"};
+                                                 "EIO",   "ECONNRESET", "refusal", "ENOBUFS"};
     return names[index(f)];
 }
 

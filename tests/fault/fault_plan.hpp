@@ -35,7 +35,7 @@ enum class call_kind {
     count
 };
 
-enum class fault_kind { eintr, eagain, short_count, enospc, eio, econnreset, refusal, count };
+enum class fault_kind { eintr, eagain, short_count, enospc, eio, econnreset, refusal, enobufs, count };
 
 std::string_view call_name(call_kind c) noexcept;
 std::string_view fault_name(fault_kind f) noexcept;
@@ -61,6 +61,7 @@ struct call_site {
     int out_fd = -1;
     std::size_t length = 0;
     bool dont_wait = false; // MSG_DONTWAIT, SPLICE_F_NONBLOCK
+    bool zero_copy = false; // MSG_ZEROCOPY
 };
 
 // The decision for one call: pass it through, fail it with errno_value, or
@@ -88,7 +89,7 @@ struct fault_counts {
 class fault_plan {
 public:
     // Each eligible call fails with `probability`; hard faults (ENOSPC, EIO,
-    // ECONNRESET, refusals) only when `hard` is set.
+    // ECONNRESET, refusals, ENOBUFS) only when `hard` is set.
     fault_plan(std::uint64_t seed, double probability, bool hard) : random_(seed), probability_(probability), hard_(hard) {}
 
     // Also fail the nth call (1-based) of `kind` with errno_value, whatever

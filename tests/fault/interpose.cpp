@@ -90,7 +90,8 @@ ssize_t pwrite(int fd, const void* buffer, size_t n, off_t offset) {
 
 ssize_t send(int fd, const void* buffer, size_t n, int flags) {
     static const auto real = next_definition<decltype(&send)>("send");
-    if (plan_fails({call_kind::send, -1, fd, n, (flags & MSG_DONTWAIT) != 0}, n)) return -1;
+    if (plan_fails({call_kind::send, -1, fd, n, (flags & MSG_DONTWAIT) != 0, (flags & MSG_ZEROCOPY) != 0}, n))
+        return -1;
     return real(fd, buffer, n, flags);
 }
 
