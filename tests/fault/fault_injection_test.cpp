@@ -127,6 +127,49 @@ strategy_id random_strategy(std::mt19937_64& random, int source_fd, int sink_fd)
     return usable[random() % usable.size()];
 }
 
+transfer_options options_for(const run_plan& p) {
+    transfer_options options;
+    options.strategy = p.strategy;
+    if (!p.stream() && p.explicit_offset) options.offset = p.offset;
+    if (!p.stream() || p.explicit_length) options.length = p.size;
+    options.chunk_size = p.chunk_size;
+    options.buffer_size = p.buffer_size;
+    options.mmap_window = p.mmap_window;
+    options.pipe_size = p.pipe_size;
+    return options;
+}
+
+// What one run left behind, and what it should have.
+struct outcome {
+    const std::expected<transfer_stats, error>& result;
+    const std::string& expected;
+    const std::string& received;
+    const std::string& descriptors_left; // opened by the transfer, still open
+    off_t source_offset;                 // a file source's fd offset afterwards
+    const fault_counts& faults;
+};
+
+// Empty when the run kept the contract; else what it broke.
+std::string violation_of(const run_plan& p, const outcome& o) {
+    if (!o.descriptors_left.empty()) return "descriptor leaked: " + o.descriptors_left;
+    if (o.result) {
+        if (o.received != o.expected || o.result->bytes != p.size)
+            return "success with " + std::to_string(o.received.size()) + " bytes received (stats " +
+                   std::to_string(o.result->bytes) + "), " + (o.received == o.expected ? "" : "not ") +
+                   "the expected " + std::to_string(p.size);
+        if (o.faults.fatal_faults() > 0) return "succeeded although ENOSPC, EIO or ECONNRESET was injected";
+        if (!p.stream() && !p.explicit_offset && static_cast<std::uint64_t>(o.source_offset) != p.offset + p.size)
+            return "source offset left at " + std::to_string(o.source_offset);
+        return {};
+    }
+    if (o.received.size() > o.expected.size() || o.expected.compare(0, o.received.size(), o.received) != 0)
+        return "failed (" + o.result.error().message() + ") after writing " + std::to_string(o.received.size()) +
+               " bytes that are not a prefix of the expected ones";
+    if (o.faults.hard_faults() == 0)
+        return "failed with only EINTR/EAGAIN/short counts injected: " + o.result.error().message();
+    return {};
+}
+
 struct totals {
     std::uint64_t runs = 0, successes = 0, clean_errors = 0, violations = 0;
     std::uint64_t fallbacks_mid_transfer = 0; // successes after a fallback past byte 0
@@ -253,21 +296,12 @@ protected:
         sink_end sink(p.sink, p.nonblocking_sink, dir_ / "sink");
         p.strategy = random_strategy(random, source_fd, sink.fd());
 
-        transfer_options options;
-        options.strategy = p.strategy;
-        if (!p.stream() && p.explicit_offset) options.offset = p.offset;
-        if (!p.stream() || p.explicit_length) options.length = p.size;
-        options.chunk_size = p.chunk_size;
-        options.buffer_size = p.buffer_size;
-        options.mmap_window = p.mmap_window;
-        options.pipe_size = p.pipe_size;
-
         fault_plan plan(p.fault_seed, p.fault_probability, p.hard_faults);
         const auto fds_before = open_fds();
         std::expected<transfer_stats, error> result;
         {
             fault_scope scope(plan);
-            result = transfer(source_fd, sink.fd(), options);
+            result = transfer(source_fd, sink.fd(), options_for(p));
         }
         const auto fds_left = opened_since(fds_before);
         const off_t source_offset = p.stream() ? 0 : ::lseek(source_file.get(), 0, SEEK_CUR);
@@ -276,25 +310,7 @@ protected:
 
         ++totals_.runs;
         totals_.faults += plan.counts();
-        std::string violation;
-        if (!fds_left.empty()) {
-            violation = "descriptor leaked: " + fds_left;
-        } else if (result) {
-            if (received != expected || result->bytes != p.size)
-                violation = "success with " + std::to_string(received.size()) + " bytes received (stats " +
-                            std::to_string(result->bytes) + "), " + (received == expected ? "" : "not ") +
-                            "the expected " + std::to_string(p.size);
-            else if (plan.counts().fatal_faults() > 0)
-                violation = "succeeded although ENOSPC, EIO or ECONNRESET was injected";
-            else if (!p.stream() && !p.explicit_offset &&
-                     static_cast<std::uint64_t>(source_offset) != p.offset + p.size)
-                violation = "source offset left at " + std::to_string(source_offset);
-        } else if (received.size() > expected.size() || expected.compare(0, received.size(), received) != 0) {
-            violation = "failed (" + result.error().message() + ") after writing " + std::to_string(received.size()) +
-                        " bytes that are not a prefix of the expected ones";
-        } else if (plan.counts().hard_faults() == 0) {
-            violation = "failed with only EINTR/EAGAIN/short counts injected: " + result.error().message();
-        }
+        const std::string violation = violation_of(p, {result, expected, received, fds_left, source_offset, plan.counts()});
         if (violation.empty()) {
             ++(result ? totals_.successes : totals_.clean_errors);
             if (result && std::ranges::any_of(result->fallbacks, [](const auto& f) { return f.at_byte > 0; }))
