@@ -3,15 +3,15 @@
 // leaving it (fuzz_root.hpp). Properties:
 //   * parsing is independent of how the bytes are split into reads: the
 //     whole input at once and in small pieces give the same requests and the
-//     same final error;
+//     same final error (or two errors, one of them a limit);
 //   * the parser always makes progress, and an error is 400/413/414/431/505;
 //   * each parsed request is HTTP/1.0 or 1.1 with a method and a target;
 //   * each response has a known status and a well-formed head (no bare CR/LF
 //     or control byte: no header injection), a Content-Length equal to the
 //     body, Connection: close when the client asked for it; a 206 has a
 //     Content-Range equal to the bytes sent, which lie inside the file; a file
-//     body is always a file inside the root; a 301 Location names the same
-//     path plus '/'.
+//     body is the file the target names, inside the root; a 301 Location
+//     names the same path plus '/'.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -120,10 +120,17 @@ std::uint64_t to_number(std::string_view text) {
     return value;
 }
 
-void check_file_body(const response_plan& plan, const std::map<std::string, std::string>& headers) {
+void check_file_body(const request& req, const response_plan& plan, const std::map<std::string, std::string>& headers) {
     FUZZ_CHECK(zc::fuzz::is_inside_root(plan.file.get()), "a file outside the root is sent");
     struct stat st {};
     FUZZ_CHECK(::fstat(plan.file.get(), &st) == 0 && S_ISREG(st.st_mode), "the body is not a regular file");
+    // The file the target names: a plain lookup under the root (the served
+    // symlinks stay inside it), index.html for a directory.
+    std::string named = zc::fuzz::fuzz_root().root_path + *zc::http::normalize_path(req.target);
+    if (named.back() == '/') named += "index.html";
+    struct stat named_st {};
+    FUZZ_CHECK(::stat(named.c_str(), &named_st) == 0 && named_st.st_ino == st.st_ino && named_st.st_dev == st.st_dev,
+               "'%s' is served from another file than %s", req.target.c_str(), named.c_str());
     const auto size = static_cast<std::uint64_t>(st.st_size);
     FUZZ_CHECK(plan.file_size_at_open == size, "size at open %llu, file %llu",
                static_cast<unsigned long long>(plan.file_size_at_open), static_cast<unsigned long long>(size));
@@ -170,7 +177,7 @@ void check_response(const request& req, const response_plan& plan) {
                    "Content-Length '%s' for %llu body bytes", length == headers.end() ? "" : length->second.c_str(),
                    static_cast<unsigned long long>(plan.body_bytes()));
     }
-    if (plan.file) check_file_body(plan, headers);
+    if (plan.file) check_file_body(req, plan, headers);
     if (plan.status == 206) FUZZ_CHECK(plan.file && req.range && req.verb == zc::http::method::get, "206 without a range");
     if (plan.status == 416) {
         FUZZ_CHECK(req.range && headers.contains("content-range") && headers.at("content-range").starts_with("bytes */"),
