@@ -10,7 +10,8 @@
 //   * a version other than 1.0/1.1 → 505 (llhttp itself accepts 0.9, 1.x and
 //     2.0 and rejects everything else with HPE_INVALID_VERSION, also → 505);
 //   * a second Host or Content-Length, or an HTTP/1.1 request without Host → 400;
-//   * a body (any method) is read and thrown away, up to max_body_bytes → 413.
+//   * a body (any method) is read and thrown away, up to max_body_bytes → 413;
+//     so is a chunked body's trailer section (never taken for headers).
 //
 // Pipelining: on_message_complete returns HPE_PAUSED, so llhttp_execute stops
 // right after the request and llhttp_get_error_pos says exactly where; take()
@@ -125,18 +126,29 @@ struct request_parser::impl {
         if (s.current.target.size() > s.limits.max_target_bytes) return s.fail(414);
         return s.check_head(at + length);
     }
+    // llhttp reports the trailer section of a chunked body through the same
+    // header callbacks. Trailer fields are not request headers (RFC 9110
+    // §6.5.1: a "Range" or "Host" there must change nothing) and are not part
+    // of the head: they are thrown away like the body and counted with it.
+    int skip_trailer(std::size_t length) {
+        body_bytes += length;
+        return body_bytes > limits.max_body_bytes ? fail(413) : 0;
+    }
     static int on_header_field(llhttp_t* p, const char* at, std::size_t length) {
         impl& s = self(p);
+        if (!s.in_head) return s.skip_trailer(length);
         s.field.append(at, length);
         return s.check_head(at + length);
     }
     static int on_header_value(llhttp_t* p, const char* at, std::size_t length) {
         impl& s = self(p);
+        if (!s.in_head) return s.skip_trailer(length);
         s.value.append(at, length);
         return s.check_head(at + length);
     }
     static int on_header_value_complete(llhttp_t* p) {
         impl& s = self(p);
+        if (!s.in_head) return 0;
         int rc = s.store_header();
         s.field.clear();
         s.value.clear();

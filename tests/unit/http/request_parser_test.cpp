@@ -281,6 +281,28 @@ TEST(http_request_parser, BodiesAreDiscardedUpToTheLimit) {
               413);
 }
 
+// Found by the http_request fuzzer: trailer fields were stored as headers and
+// counted as head bytes only when the head and trailers came in one read.
+TEST(http_request_parser, TrailersAreDiscardedNotHeaders) {
+    const std::string input = "GET /t HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n"
+                              "Range: bytes=0-1\r\nHost: evil\r\nIf-None-Match: *\r\nX-Pad: " +
+                              std::string(600, 'p') + "\r\n\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n";
+    parser_limits limits;
+    limits.max_head_bytes = 512;
+    for (std::size_t step : {0, 1, 6}) {
+        auto out = parse_all(input, step, limits);
+        ASSERT_EQ(out.error_status, 0) << "step " << step;
+        ASSERT_EQ(out.requests.size(), 2u) << "step " << step;
+        EXPECT_EQ(out.requests[0].host, "h");
+        EXPECT_FALSE(out.requests[0].range);
+        EXPECT_FALSE(out.requests[0].if_none_match);
+        EXPECT_EQ(out.requests[1].target, "/next");
+    }
+    limits.max_body_bytes = 100; // the trailers count as body
+    EXPECT_EQ(parse_all(input, 0, limits).error_status, 413);
+    EXPECT_EQ(parse_all(input, 7, limits).error_status, 413);
+}
+
 TEST(http_request_parser, ErrorIsSticky) {
     request_parser parser;
     auto r = parser.feed("BAD\x01 / HTTP/1.1\r\n\r\n");
