@@ -93,8 +93,8 @@ struct request_parser::impl {
     std::size_t head_bytes_through(const char* end) const {
         return head_bytes_before + (head_begin ? static_cast<std::size_t>(end - head_begin) : 0);
     }
-    // A span callback saw bytes up to `end`: is the head still within limits?
     int head_limit_status() const { return current.target.size() > limits.max_target_bytes ? 414 : 431; }
+    // A span callback saw bytes up to `end`: is the head still within limits?
     int check_head(const char* end) {
         if (head_bytes_through(end) <= limits.max_head_bytes) return 0;
         return fail(head_limit_status());
