@@ -18,6 +18,7 @@
 //     many-small-ranges amplification attack).
 #include <strings.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "http/http.hpp"
@@ -44,6 +45,14 @@ std::optional<std::uint64_t> parse_number(std::string_view digits) {
         value = value > (max - digit) / 10 ? max : value * 10 + digit;
     }
     return value;
+}
+
+// a < b for two digit runs of any length: saturated values cannot say
+// which of two overlong numbers is smaller.
+bool less_by_value(std::string_view a, std::string_view b) {
+    a.remove_prefix(std::min(a.find_first_not_of('0'), a.size()));
+    b.remove_prefix(std::min(b.find_first_not_of('0'), b.size()));
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
 }
 
 } // namespace
@@ -91,7 +100,7 @@ range_result parse_range(std::string_view header, std::uint64_t size, byte_range
     if (!last_text.empty()) {
         auto parsed = parse_number(last_text);
         if (!parsed) return range_result::ignored;
-        if (*parsed < *first) return range_result::ignored;
+        if (less_by_value(last_text, first_text)) return range_result::ignored;
         last = *parsed;
     }
     if (*first >= size) return range_result::unsatisfiable;

@@ -4,13 +4,15 @@
 // chunked framing, duplicate Content-Length, Transfer-Encoding rules); this
 // file keeps what the static handler needs and enforces the limits llhttp
 // does not know about:
-//   * head bytes (request line + headers) over max_head_bytes → 431, or 414
-//     while the request-target alone is over max_target_bytes;
+//   * head bytes (request line + headers + the empty line) over
+//     max_head_bytes → 431, or 414 while the request-target alone is over
+//     max_target_bytes; the same however the head is split into reads;
 //   * more than max_headers header lines → 431;
 //   * a version other than 1.0/1.1 → 505 (llhttp itself accepts 0.9, 1.x and
 //     2.0 and rejects everything else with HPE_INVALID_VERSION, also → 505);
 //   * a second Host or Content-Length, or an HTTP/1.1 request without Host → 400;
-//   * a body (any method) is read and thrown away, up to max_body_bytes → 413.
+//   * a body (any method) is read and thrown away, up to max_body_bytes → 413;
+//     so is a chunked body's trailer section (never taken for headers).
 //
 // Pipelining: on_message_complete returns HPE_PAUSED, so llhttp_execute stops
 // right after the request and llhttp_get_error_pos says exactly where; take()
@@ -45,6 +47,7 @@ struct request_parser::impl {
 
     bool message_started = false; // between on_message_begin and on_message_complete
     bool in_head = false;          // between on_message_begin and on_headers_complete
+    bool head_ended = false;       // on_headers_complete paused the parser (see feed())
     bool complete = false;         // a request waits for take()
     bool failed = false;
     int error_status = 0;          // set by a callback before it fails the parse
@@ -90,10 +93,11 @@ struct request_parser::impl {
     std::size_t head_bytes_through(const char* end) const {
         return head_bytes_before + (head_begin ? static_cast<std::size_t>(end - head_begin) : 0);
     }
+    int head_limit_status() const { return current.target.size() > limits.max_target_bytes ? 414 : 431; }
     // A span callback saw bytes up to `end`: is the head still within limits?
     int check_head(const char* end) {
         if (head_bytes_through(end) <= limits.max_head_bytes) return 0;
-        return fail(current.target.size() > limits.max_target_bytes ? 414 : 431);
+        return fail(head_limit_status());
     }
 
     static int on_message_begin(llhttp_t* p) {
@@ -125,18 +129,29 @@ struct request_parser::impl {
         if (s.current.target.size() > s.limits.max_target_bytes) return s.fail(414);
         return s.check_head(at + length);
     }
+    // llhttp reports the trailer section of a chunked body through the same
+    // header callbacks. Trailer fields are not request headers (RFC 9110
+    // §6.5.1: a "Range" or "Host" there must change nothing) and are not part
+    // of the head: they are thrown away like the body and counted with it.
+    int skip_trailer(std::size_t length) {
+        body_bytes += length;
+        return body_bytes > limits.max_body_bytes ? fail(413) : 0;
+    }
     static int on_header_field(llhttp_t* p, const char* at, std::size_t length) {
         impl& s = self(p);
+        if (!s.in_head) return s.skip_trailer(length);
         s.field.append(at, length);
         return s.check_head(at + length);
     }
     static int on_header_value(llhttp_t* p, const char* at, std::size_t length) {
         impl& s = self(p);
+        if (!s.in_head) return s.skip_trailer(length);
         s.value.append(at, length);
         return s.check_head(at + length);
     }
     static int on_header_value_complete(llhttp_t* p) {
         impl& s = self(p);
+        if (!s.in_head) return 0;
         int rc = s.store_header();
         s.field.clear();
         s.value.clear();
@@ -203,7 +218,10 @@ struct request_parser::impl {
             r.keep_alive = false;
         }
         if ((p->flags & F_CONTENT_LENGTH) && p->content_length > s.limits.max_body_bytes) return s.fail(413);
-        return 0;
+        // No callback sees the line ends after the last header value: pause,
+        // so that feed() learns where the head ends and checks its size.
+        s.head_ended = true;
+        return HPE_PAUSED;
     }
     static int on_body(llhttp_t* p, const char*, std::size_t length) {
         impl& s = self(p);
@@ -238,8 +256,22 @@ request_parser::result request_parser::feed(std::string_view data) {
     if (s.complete) return {kind::complete, 0, 0};
 
     s.head_begin = s.in_head ? data.data() : nullptr;
+    const char* const end = data.data() + data.size();
     llhttp_errno_t rc = llhttp_execute(&s.parser, data.data(), data.size());
-    const char* stop = data.data() + data.size();
+    while (rc == HPE_PAUSED && s.head_ended) {
+        // Paused by on_headers_complete, right after the head's empty line:
+        // the whole head's size is known, whatever the reads were.
+        s.head_ended = false;
+        const char* head_end = llhttp_get_error_pos(&s.parser);
+        if (s.head_bytes_through(head_end) > s.limits.max_head_bytes) {
+            s.failed = true;
+            s.error_status = s.head_limit_status();
+            return {kind::error, static_cast<std::size_t>(head_end - data.data()), s.error_status};
+        }
+        llhttp_resume(&s.parser);
+        rc = llhttp_execute(&s.parser, head_end, static_cast<std::size_t>(end - head_end));
+    }
+    const char* stop = end;
     if (rc != HPE_OK) stop = llhttp_get_error_pos(&s.parser);
     std::size_t consumed = stop && stop >= data.data() ? static_cast<std::size_t>(stop - data.data()) : 0;
     consumed = std::min(consumed, data.size());
@@ -253,7 +285,7 @@ request_parser::result request_parser::feed(std::string_view data) {
             s.head_begin = nullptr;
             if (s.head_bytes_before > s.limits.max_head_bytes) {
                 s.failed = true;
-                s.error_status = s.current.target.size() > s.limits.max_target_bytes ? 414 : 431;
+                s.error_status = s.head_limit_status();
                 return {kind::error, consumed, s.error_status};
             }
         }

@@ -199,6 +199,24 @@ TEST(http_request_parser, HeadTooLargeIs431) {
     EXPECT_EQ(parse_all(fits, 1, limits).error_status, 0);
 }
 
+// Found by the http_request fuzzer: the empty line ending the head counted
+// only when it came in a read of its own, so a head a few bytes over the
+// limit passed when it arrived in one read.
+TEST(http_request_parser, HeadLimitIsExactWhateverTheReads) {
+    parser_limits limits;
+    limits.max_head_bytes = 256;
+    const std::string start = "GET / HTTP/1.1\r\nHost: h\r\nX: ";
+    const std::string fits = start + std::string(256 - start.size() - 4, 'a') + "\r\n\r\n";
+    const std::string over = start + std::string(256 - start.size() - 3, 'a') + "\r\n\r\n";
+    ASSERT_EQ(fits.size(), 256u);
+    for (std::size_t step : {0, 1, 2, 7, 254, 255}) {
+        auto out = parse_all(fits, step, limits);
+        EXPECT_EQ(out.error_status, 0) << "step " << step;
+        EXPECT_EQ(out.requests.size(), 1u) << "step " << step;
+        EXPECT_EQ(parse_all(over, step, limits).error_status, 431) << "step " << step;
+    }
+}
+
 TEST(http_request_parser, DefaultLimitsTakeAnOrdinaryBrowserHead) {
     std::string head = "GET /a/b/c.css HTTP/1.1\r\nHost: example.com\r\n";
     for (int i = 0; i < 20; ++i) head += "X-Header-" + std::to_string(i) + ": " + std::string(200, 'v') + "\r\n";
@@ -279,6 +297,28 @@ TEST(http_request_parser, BodiesAreDiscardedUpToTheLimit) {
                         0, limits)
                   .error_status,
               413);
+}
+
+// Found by the http_request fuzzer: trailer fields were stored as headers and
+// counted as head bytes only when the head and trailers came in one read.
+TEST(http_request_parser, TrailersAreDiscardedNotHeaders) {
+    const std::string input = "GET /t HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n"
+                              "Range: bytes=0-1\r\nHost: evil\r\nIf-None-Match: *\r\nX-Pad: " +
+                              std::string(600, 'p') + "\r\n\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n";
+    parser_limits limits;
+    limits.max_head_bytes = 512;
+    for (std::size_t step : {0, 1, 6}) {
+        auto out = parse_all(input, step, limits);
+        ASSERT_EQ(out.error_status, 0) << "step " << step;
+        ASSERT_EQ(out.requests.size(), 2u) << "step " << step;
+        EXPECT_EQ(out.requests[0].host, "h");
+        EXPECT_FALSE(out.requests[0].range);
+        EXPECT_FALSE(out.requests[0].if_none_match);
+        EXPECT_EQ(out.requests[1].target, "/next");
+    }
+    limits.max_body_bytes = 100; // the trailers count as body
+    EXPECT_EQ(parse_all(input, 0, limits).error_status, 413);
+    EXPECT_EQ(parse_all(input, 7, limits).error_status, 413);
 }
 
 TEST(http_request_parser, ErrorIsSticky) {
