@@ -206,9 +206,14 @@ connection::outcome connection::read_more() {
             end_ += static_cast<std::size_t>(n);
             return outcome::open;
         }
-        if (n == 0) return outcome::closed; // the client is done (mid-head: it gave up)
-        if (errno == EINTR) continue;
-        if (!would_block(errno)) return outcome::closed;
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0 || !would_block(errno)) { // the client is done (mid-head: it gave up) or gone
+            // Back to the pool now, not when the loop frees the connection
+            // after this batch of events: a burst of closes would take a
+            // fresh 16 KiB buffer for each EOF.
+            give_back_buffer();
+            return outcome::closed;
+        }
         break;
     }
     if (begin_ == end_) {
