@@ -12,7 +12,7 @@ PACKAGES := cmake g++ make pkg-config liburing-dev libgtest-dev libgmock-dev lib
             libcli11-dev libfmt-dev nlohmann-json3-dev node-llhttp libssl-dev \
             socat netcat-openbsd coreutils python3
 
-.PHONY: all deps configure build run test bench-peers bench-serve clean
+.PHONY: all deps configure build run test bench-peers bench-serve bench-stress clean
 
 all: build
 
@@ -51,6 +51,11 @@ bench-peers: build
 # BENCH_SERVE_FLAGS=--quick for one short round.
 bench-serve: build
 	./bench/serve-vs-nginx $(BENCH_SERVE_FLAGS) $(ZC)
+
+# zc serve under hostile load, 2 minutes, then checks (installs wrk when missing).
+# BENCH_STRESS_FLAGS="--duration 30" for a shorter run.
+bench-stress: build
+	./bench/serve-stress $(BENCH_STRESS_FLAGS) --zc $(ZC)
 
 clean:
 	rm -rf $(BUILD)
