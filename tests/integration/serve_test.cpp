@@ -483,6 +483,9 @@ std::size_t open_descriptors(pid_t pid) {
 // burst of closes took a fresh 16 KiB read buffer, and glibc kept the freed
 // heap). The memory of a burst must go back.
 TEST_F(serve, memory_returns_after_a_burst_of_connections) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    GTEST_SKIP() << "a sanitizer's allocator keeps freed memory (quarantine): RSS says nothing here";
+#endif
     constexpr std::size_t connections = 3000;
     rlimit limit{};
     ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
@@ -493,6 +496,7 @@ TEST_F(serve, memory_returns_after_a_burst_of_connections) {
     served server(root, {"--workers", "1", "--max-connections", "5000", "--keepalive-timeout", "120"});
     const pid_t pid = server.process().pid();
     EXPECT_EQ(http_get(server.port(), "/small.bin").status, 200);
+    std::this_thread::sleep_for(200ms); // the server sees that client's EOF and closes
     const std::size_t fds_at_rest = open_descriptors(pid);
     const long at_rest = resident_kib(pid);
     {
@@ -511,7 +515,7 @@ TEST_F(serve, memory_returns_after_a_burst_of_connections) {
         std::this_thread::sleep_for(100ms);
         now = resident_kib(pid);
     }
-    EXPECT_EQ(open_descriptors(pid), fds_at_rest);
+    EXPECT_LE(open_descriptors(pid), fds_at_rest);
     EXPECT_LE(now, at_rest + 512) << "KiB resident: " << at_rest << " at rest, " << now << " after the burst";
     EXPECT_EQ(http_get(server.port(), "/small.bin").body, small);
     ::setrlimit(RLIMIT_NOFILE, &limit);
