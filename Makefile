@@ -13,7 +13,7 @@ PACKAGES := cmake g++ make pkg-config liburing-dev libgtest-dev libgmock-dev lib
             socat netcat-openbsd coreutils python3 \
             clang-19 libclang-rt-19-dev llvm-19
 
-.PHONY: all deps configure build run test bench-peers bench-serve fuzz-build fuzz-ci fuzz clean
+.PHONY: all deps configure build run test bench-peers bench-serve bench-stress fuzz-build fuzz-ci fuzz clean
 
 all: build
 
@@ -70,6 +70,11 @@ fuzz-ci: fuzz-build
 
 fuzz: FUZZ_SECONDS = 1800
 fuzz: fuzz-ci
+
+# zc serve under hostile load, 2 minutes, then checks (installs wrk when missing).
+# BENCH_STRESS_FLAGS="--duration 30" for a shorter run.
+bench-stress: build
+	./bench/serve-stress $(BENCH_STRESS_FLAGS) --zc $(ZC)
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD)

@@ -117,7 +117,9 @@ private:
 
     outcome advance();
     outcome read_more();
-    void start_response(request req);
+    // second_look: the file changed size between the handler's fstat and
+    // the first byte, and the request is being planned again.
+    void start_response(const request& req, bool second_look = false);
     void start_error(int status);
     send_result send_some();
     void finish_response();

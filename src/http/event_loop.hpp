@@ -61,6 +61,8 @@ private:
     void begin_drain();
     void close_connection(connection* c);
     int wait_timeout(steady_clock::time_point now) const;
+    void note_closed_connections(steady_clock::time_point now);
+    void give_back_memory_if_due(steady_clock::time_point now);
 
     unique_fd epoll_;
     unique_fd listener_;
@@ -76,6 +78,8 @@ private:
     connection_context context_;
     std::unordered_map<connection*, std::unique_ptr<connection>> connections_;
     std::vector<connection*> closing_; // closed during this batch of events, freed after it
+    std::size_t connections_peak_ = 0;  // since memory was last given back
+    steady_clock::time_point trim_at_{}; // a burst ended: give memory back then
     bool draining_ = false;
     steady_clock::time_point drain_deadline_{};
 };
