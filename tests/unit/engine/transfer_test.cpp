@@ -2,7 +2,6 @@
 // sparse files, files that shrink, peers that vanish, fallbacks, ranges.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
