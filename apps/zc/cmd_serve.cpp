@@ -1,6 +1,7 @@
 // zc serve [--listen ADDR:PORT] [--root DIR] [--workers N] [--strategy S] [--list]
 //          [--access-log FILE|-] [--max-connections N] [--header-timeout S]
 //          [--keepalive-timeout S] [--send-timeout S] [--inline-file-limit SIZE]
+//          [--open-file-cache N]
 //
 // A static file server (HTTP/1.1: GET and HEAD, ranges, conditional requests,
 // keep-alive, pipelining) on the engine's resumable transfer; the server
@@ -45,6 +46,7 @@ struct serve_arguments {
     double keepalive_timeout = 15;
     double send_timeout = 60;
     std::string inline_file_limit = "16K";
+    std::size_t open_file_cache = 256;
 };
 
 std::chrono::milliseconds to_milliseconds(double seconds) {
@@ -75,6 +77,7 @@ int run_serve(const serve_arguments& args) {
     options.keepalive_timeout = to_milliseconds(args.keepalive_timeout);
     options.send_timeout = to_milliseconds(args.send_timeout);
     options.inline_file_limit = static_cast<std::size_t>(*parse_size(args.inline_file_limit));
+    options.open_file_cache = args.open_file_cache;
 
     raise_descriptor_limit();
     // Block the stop signals before any worker exists (threads inherit the
@@ -162,7 +165,7 @@ command add_serve_command(CLI::App& zc) {
         ->check(seconds_validator());
     app->add_option("--inline-file-limit", args->inline_file_limit,
                     "Files up to this size are read into the response head's buffer and sent with it in one "
-                    "send(); larger ones go through the engine (default 16K; 0 = always the engine)")
+                    "send(); larger ones follow by sendfile or the engine (default 16K; 0 = never inline)")
         ->type_name("SIZE")
         ->check(CLI::Validator(
             [](std::string& text) {
@@ -171,6 +174,11 @@ command add_serve_command(CLI::App& zc) {
                 return *parsed <= (1u << 20) ? std::string() : std::string("at most 1M");
             },
             ""));
+    app->add_option("--open-file-cache", args->open_file_cache,
+                    "Open files kept per worker, each revalidated by a stat of its path on every request "
+                    "(default 256; 0 = open every time)")
+        ->type_name("N")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{100'000}).description(""));
     app->footer("SIGTERM or SIGINT: stop accepting, finish in-flight responses (up to 10 s), exit 0.");
     return {app, [args] { return run_serve(*args); }};
 }

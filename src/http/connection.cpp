@@ -1,9 +1,12 @@
 #include "http/connection.hpp"
 
 #include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -119,7 +122,11 @@ bool connection::waiting_for_request() const noexcept {
     return phase_ == phase::reading && begin_ == end_ && !head_started_;
 }
 
-connection::outcome connection::on_ready() { return advance(); }
+connection::outcome connection::on_ready(std::uint32_t events) {
+    drained_ = false;
+    hung_up_ = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+    return advance();
+}
 
 connection::outcome connection::on_deadline() {
     // Whatever we waited for (a head, the next request, a client reading its
@@ -144,9 +151,9 @@ connection::outcome connection::advance() {
     for (;;) {
         if (phase_ == phase::lingering) return linger();
         if (phase_ == phase::sending) {
-            const std::uint64_t before = response_->out_sent + (response_->job ? response_->job->bytes_done() : 0);
+            const std::uint64_t before = response_->bytes_sent();
             const send_result r = send_some();
-            const std::uint64_t after = response_->out_sent + (response_->job ? response_->job->bytes_done() : 0);
+            const std::uint64_t after = response_->bytes_sent();
             if (r == send_result::failed) {
                 // Never send other bytes: a transfer that failed (the file
                 // shrank, the peer reset) ends the connection.
@@ -178,6 +185,10 @@ connection::outcome connection::advance() {
             if (begin_ == end_) begin_ = end_ = 0;
         }
         if (context_.draining && waiting_for_request()) return outcome::closed;
+        if (drained_) {
+            go_idle();
+            return outcome::open;
+        }
         if (read_more() == outcome::closed) return outcome::closed;
         if (begin_ == end_) return outcome::open; // would block
     }
@@ -203,6 +214,7 @@ connection::outcome connection::read_more() {
                 head_started_ = true;
                 arm(context_.settings->header_timeout);
             }
+            drained_ = !hung_up_ && static_cast<std::size_t>(n) < capacity - end_;
             end_ += static_cast<std::size_t>(n);
             return outcome::open;
         }
@@ -216,6 +228,13 @@ connection::outcome connection::read_more() {
         }
         break;
     }
+    if (begin_ == end_) go_idle();
+    return outcome::open;
+}
+
+// Nothing buffered and the socket empty: give the buffer back and wait with
+// the deadline of what comes next.
+void connection::go_idle() {
     if (begin_ == end_) {
         give_back_buffer();
         if (parser_ && parser_->in_progress() && !head_started_) { // a pipelined head's first bytes came with the last request
@@ -226,12 +245,11 @@ connection::outcome connection::read_more() {
         }
         release_parser_if_idle();
     }
-    return outcome::open;
 }
 
 void connection::start_response(const request& req, bool second_look) {
     const connection_settings& settings = *context_.settings;
-    response_plan plan = handle_static(req, settings.handler);
+    response_plan plan = handle_static(req, settings.handler, context_.files);
     response_ = std::make_unique<response>();
     response_->status = plan.status;
     response_->close_after = plan.close_after || !req.keep_alive;
@@ -254,36 +272,23 @@ void connection::start_response(const request& req, bool second_look) {
             }
             if (got < plan.length) { // truncated since the handler looked: look again, else send nothing
                 if (!second_look) return start_response(req, true);
-                response_->out.clear();
-                response_->close_after = true;
-                response_->status = 0;
+                abandon_response();
             } else {
                 response_->out_body = plan.length;
             }
-        } else {
-            transfer_options options = settings.transfer;
-            options.offset = plan.offset;
-            options.length = plan.length;
-            auto job = transfer_job::start(plan.file.get(), socket_.get(), options);
-            if (job) {
-                response_->job.emplace(std::move(*job));
-                response_->file = std::move(plan.file);
-            } else if (job.error().is(errc::source_too_short)) {
-                // Truncated between the handler's fstat and the job's: not a
-                // server error (bench/serve-stress saw a 500 here). Plan the
-                // request again at the new size; a file still shrinking
-                // after that gets nothing but a close, as above.
-                if (!second_look) return start_response(req, true);
-                response_->out.clear();
-                response_->close_after = true;
-                response_->status = 0;
-            } else { // nothing sent yet: an honest 500 instead
-                const response_plan failure = error_response(500, true, settings.handler.server_name);
-                response_->out = wire_bytes(failure);
-                response_->out_body = failure.inline_body.size();
-                response_->status = 500;
-                response_->close_after = true;
-            }
+        } else if (const body_start body = start_body(plan); body == body_start::source_shrank) {
+            // Truncated between the handler's fstat and the job's: not a
+            // server error (bench/serve-stress saw a 500 here). Plan the
+            // request again at the new size; a file still shrinking after
+            // that gets nothing but a close, as above.
+            if (!second_look) return start_response(req, true);
+            abandon_response();
+        } else if (body == body_start::failed) { // nothing sent yet: an honest 500 instead
+            const response_plan failure = error_response(500, true, settings.handler.server_name);
+            response_->out = wire_bytes(failure);
+            response_->out_body = failure.inline_body.size();
+            response_->status = 500;
+            response_->close_after = true;
         }
     } else if (!head_only) {
         response_->out_body = plan.inline_body.size();
@@ -292,6 +297,53 @@ void connection::start_response(const request& req, bool second_look) {
     served_one_ = true;
     phase_ = phase::sending;
     arm(settings.send_timeout);
+}
+
+// Nothing of this response goes out: the connection closes instead.
+void connection::abandon_response() {
+    response_->out.clear();
+    response_->close_after = true;
+    response_->status = 0;
+}
+
+// A file body: sendfile() from here (direct), or a transfer_job with the
+// chosen strategy.
+connection::body_start connection::start_body(const response_plan& plan) {
+    response& r = *response_;
+    r.file = plan.file;
+    if (context_.settings->direct_sendfile) {
+        r.file_offset = plan.offset;
+        r.file_left = plan.length;
+        return body_start::started;
+    }
+    transfer_options options = context_.settings->transfer;
+    options.offset = plan.offset;
+    options.length = plan.length;
+    auto job = transfer_job::start(plan.file.get(), socket_.get(), options);
+    if (!job) return job.error().is(errc::source_too_short) ? body_start::source_shrank : body_start::failed;
+    r.job.emplace(std::move(*job));
+    return body_start::started;
+}
+
+// sendfile until done or the socket is full. A file that ends early (it
+// shrank under us) fails: the connection closes short of Content-Length.
+connection::send_result connection::send_file_direct() {
+    response& r = *response_;
+    while (r.file_left > 0) {
+        auto offset = static_cast<off_t>(r.file_offset);
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(r.file_left, 0x7ffff000));
+        const ssize_t n = ::sendfile(socket_.get(), r.file.get(), &offset, want);
+        if (n > 0) {
+            r.file_offset += static_cast<std::uint64_t>(n);
+            r.file_left -= static_cast<std::uint64_t>(n);
+            r.file_sent += static_cast<std::uint64_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && would_block(errno)) return send_result::blocked;
+        return send_result::failed; // 0: end of file before the length; or an error
+    }
+    return send_result::done;
 }
 
 void connection::start_error(int status) {
@@ -313,7 +365,7 @@ connection::send_result connection::send_some() {
     while (r.out_sent < r.out.size()) {
         // MSG_MORE: the head waits for the file's first bytes (one segment
         // for a small response, like TCP_CORK without its two setsockopts).
-        const int flags = MSG_NOSIGNAL | (r.job ? MSG_MORE : 0);
+        const int flags = MSG_NOSIGNAL | (r.job || r.file_left ? MSG_MORE : 0);
         const ssize_t n = ::send(socket_.get(), r.out.data() + r.out_sent, r.out.size() - r.out_sent, flags);
         if (n > 0) {
             r.out_sent += static_cast<std::size_t>(n);
@@ -323,6 +375,7 @@ connection::send_result connection::send_some() {
         if (n < 0 && would_block(errno)) return send_result::blocked;
         return send_result::failed;
     }
+    if (r.file_left > 0) return send_file_direct();
     if (!r.job) return send_result::done;
     const auto state = r.job->step();
     if (!state) return send_result::failed;
@@ -333,8 +386,7 @@ void connection::finish_response() {
     response& r = *response_;
     if (context_.log->enabled() && r.status != 0) {
         const std::size_t head_bytes = r.out.size() - r.out_body;
-        const std::uint64_t body_sent = (r.out_sent > head_bytes ? r.out_sent - head_bytes : 0) +
-                                        (r.job ? r.job->bytes_done() : 0);
+        const std::uint64_t body_sent = r.bytes_sent() - std::min<std::uint64_t>(r.out_sent, head_bytes);
         context_.log->add(peer_host(), r.request_line, r.status, body_sent);
     }
     response_.reset();

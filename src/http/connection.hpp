@@ -33,6 +33,7 @@
 
 #include "http/access_log.hpp"
 #include "http/http.hpp"
+#include "http/open_file_cache.hpp"
 #include "zerocopy/transfer.hpp"
 #include "zerocopy/unique_fd.hpp"
 
@@ -80,6 +81,11 @@ struct connection_settings {
     // send(); larger ones go head (MSG_MORE) then transfer_job.
     std::size_t inline_file_limit = 16 * 1024;
     std::size_t read_buffer_size = 16 * 1024; // ≥ limits.max_head_bytes + a little
+    // File bodies leave by sendfile() from the connection instead of through a
+    // transfer_job (auto and sendfile: what the engine would pick for a TCP
+    // sink, without its per-transfer probing of both descriptors).
+    bool direct_sendfile = false;
+    std::size_t open_file_cache = 256; // entries per loop; 0 = off
 };
 
 // Per-loop services a connection uses.
@@ -87,6 +93,7 @@ struct connection_context {
     const connection_settings* settings = nullptr;
     deadline_queue* deadlines = nullptr;
     access_log_buffer* log = nullptr;
+    open_file_cache* files = nullptr;                   // nullptr: every request opens
     std::vector<std::unique_ptr<char[]>> spare_buffers; // read buffers not in use
     bool draining = false;                              // the server is shutting down
 };
@@ -99,8 +106,9 @@ public:
     connection& operator=(const connection&) = delete;
 
     enum class outcome { open, closed };
-    // Any epoll event: reads, parses, sends as far as the socket allows.
-    outcome on_ready();
+    // Any epoll event (events: its mask): reads, parses, sends as far as the
+    // socket allows.
+    outcome on_ready(std::uint32_t events);
     // Its deadline passed.
     outcome on_deadline();
     // The server is shutting down: closes now if no request is under way,
@@ -117,11 +125,16 @@ private:
 
     outcome advance();
     outcome read_more();
+    void go_idle();
     // second_look: the file changed size between the handler's fstat and
     // the first byte, and the request is being planned again.
     void start_response(const request& req, bool second_look = false);
+    void abandon_response();
     void start_error(int status);
     send_result send_some();
+    send_result send_file_direct();
+    enum class body_start { started, source_shrank, failed };
+    body_start start_body(const response_plan& plan);
     void finish_response();
     outcome start_lingering();
     outcome linger();
@@ -144,6 +157,12 @@ private:
     phase phase_ = phase::reading;
     bool served_one_ = false;  // keep-alive vs first-request idle timeout
     bool head_started_ = false; // bytes of the current request head arrived
+    // The last recv() returned less than it asked for and no hang-up was
+    // reported: the socket was empty then, and anything arriving later
+    // raises a new edge. The next read waits for that event instead of
+    // spending a recv() on EAGAIN.
+    bool drained_ = false;
+    bool hung_up_ = false; // the current event reported EPOLLRDHUP/HUP/ERR
 
     std::unique_ptr<char[]> buffer_; // read buffer, only while bytes are pending
     std::size_t begin_ = 0, end_ = 0;
@@ -153,12 +172,16 @@ private:
         std::string out; // head, plus an inline or small-file body
         std::size_t out_sent = 0;
         std::size_t out_body = 0; // body bytes inside `out`
-        unique_fd file;
+        shared_fd file;
+        std::uint64_t file_offset = 0; // direct sendfile: next byte, and bytes left
+        std::uint64_t file_left = 0;
         std::optional<transfer_job> job;
         int status = 0;
         bool close_after = false;
         std::string request_line; // access log
-        std::uint64_t progress_mark = 0;
+        std::uint64_t file_sent = 0;  // direct sendfile: body bytes sent
+        // Head and body bytes sent so far.
+        std::uint64_t bytes_sent() const noexcept { return out_sent + file_sent + (job ? job->bytes_done() : 0); }
     };
     std::unique_ptr<response> response_; // only while a response is sent
 };

@@ -27,10 +27,11 @@ constexpr std::size_t burst_connections = 1024;
 
 event_loop::event_loop(const connection_settings& settings, const loop_limits& limits,
                        std::atomic<std::size_t>& open_connections, access_log* log)
-    : limits_(limits), open_connections_(open_connections), log_(log) {
+    : limits_(limits), open_connections_(open_connections), log_(log), files_(settings.open_file_cache) {
     context_.settings = &settings;
     context_.deadlines = &deadlines_;
     context_.log = &log_;
+    if (settings.open_file_cache > 0) context_.files = &files_;
 }
 
 event_loop::~event_loop() {
@@ -221,7 +222,8 @@ void event_loop::run() {
                 begin_drain();
             } else {
                 auto* c = static_cast<connection*>(tag);
-                if (!c->closed && c->on_ready() == connection::outcome::closed) close_connection(c);
+                if (!c->closed && c->on_ready(events[static_cast<std::size_t>(i)].events) == connection::outcome::closed)
+                    close_connection(c);
             }
         }
         const auto now = steady_clock::now();
@@ -237,6 +239,7 @@ void event_loop::run() {
         if (!accepting_ && !draining_ && resume_accept_at_ != steady_clock::time_point{} && now >= resume_accept_at_)
             resume_accepting();
         log_.flush_if_due(now);
+        files_.expire(now);
         if (draining_ && (connections_.empty() || now >= drain_deadline_)) break;
     }
     log_.flush();

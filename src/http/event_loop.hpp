@@ -75,6 +75,7 @@ private:
     std::atomic<std::size_t>& open_connections_;
     access_log_buffer log_;
     deadline_queue deadlines_;
+    open_file_cache files_;
     connection_context context_;
     std::unordered_map<connection*, std::unique_ptr<connection>> connections_;
     std::vector<connection*> closing_; // closed during this batch of events, freed after it

@@ -83,13 +83,26 @@ private:
     std::unique_ptr<impl> impl_;
 };
 
+// A descriptor shared by the open-file cache and the responses sending from
+// it: closed when the last holder lets go.
+class shared_fd {
+public:
+    shared_fd() = default;
+    explicit shared_fd(unique_fd fd) : fd_(std::make_shared<const unique_fd>(std::move(fd))) {}
+    int get() const noexcept { return fd_ ? fd_->get() : -1; }
+    explicit operator bool() const noexcept { return fd_ && *fd_; }
+
+private:
+    std::shared_ptr<const unique_fd> fd_;
+};
+
 // What to send back: a complete head, then an optional body.
 struct response_plan {
     int status = 500;
     std::string head;            // status line + headers + CRLF CRLF
     std::string inline_body;     // error pages, directory listings, 304/HEAD: empty
     // A file body: bytes [offset, offset + length) of file.
-    unique_fd file;
+    shared_fd file;
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
     std::uint64_t file_size_at_open = 0; // truncation guard: the engine errors if it shrinks
@@ -104,10 +117,14 @@ struct static_config {
     std::string server_name = "zerocopy";
 };
 
+class open_file_cache;
+
 // Builds the response for one request. Never blocks on the network; opens
 // files with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) under root_fd so
-// nothing outside the root is ever opened.
-response_plan handle_static(const request& req, const static_config& config);
+// nothing outside the root is ever opened. With a cache, regular files are
+// looked up there first (revalidated by a stat of the path: open_file_cache.hpp)
+// and remembered after opening.
+response_plan handle_static(const request& req, const static_config& config, open_file_cache* cache = nullptr);
 
 // A short HTML error response (used by the server for 400/408/431/503 …).
 response_plan error_response(int status, bool close_after, std::string_view server_name = "zerocopy");

@@ -33,6 +33,22 @@ std::string_view reason_phrase(int status) {
     }
 }
 
+namespace {
+
+// The Date header changes once a second: formatted then, per thread.
+const std::string& current_http_date() {
+    thread_local std::int64_t formatted_second = -1;
+    thread_local std::string text;
+    const auto now = static_cast<std::int64_t>(std::time(nullptr));
+    if (now != formatted_second) {
+        text = http_date(now);
+        formatted_second = now;
+    }
+    return text;
+}
+
+} // namespace
+
 std::string start_head(int status, std::string_view server_name) {
     std::string head;
     head.reserve(256);
@@ -42,7 +58,7 @@ std::string start_head(int status, std::string_view server_name) {
     head += reason_phrase(status);
     head += "\r\n";
     add_header(head, "Server", server_name);
-    add_header(head, "Date", http_date(static_cast<std::int64_t>(std::time(nullptr))));
+    add_header(head, "Date", current_http_date());
     return head;
 }
 

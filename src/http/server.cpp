@@ -119,6 +119,8 @@ std::expected<server, error> server::start(const server_options& options) {
     s.keepalive_timeout = options.keepalive_timeout;
     s.send_timeout = options.send_timeout;
     s.inline_file_limit = options.inline_file_limit;
+    s.direct_sendfile = options.strategy == strategy_id::automatic || options.strategy == strategy_id::sendfile;
+    s.open_file_cache = options.open_file_cache;
     s.read_buffer_size = s.limits.max_head_bytes + 8 * 1024;
     p->limits.max_connections = options.max_connections;
     p->limits.drain_timeout = options.drain_timeout;

@@ -32,6 +32,7 @@ struct server_options {
     std::chrono::milliseconds send_timeout{60'000};
     std::chrono::milliseconds drain_timeout{10'000};
     std::size_t inline_file_limit = 16 * 1024;
+    std::size_t open_file_cache = 256; // open files kept per worker; 0 = off
 };
 
 class server {

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "http/http.hpp"
+#include "http/open_file_cache.hpp"
 #include "http/static_parts.hpp"
 
 namespace zc::http {
@@ -110,7 +111,7 @@ response_plan not_modified(const request& req, const static_config& config, cons
 }
 
 // A regular file, open and fstat'ed: conditionals, range, head, body.
-response_plan serve_file(const request& req, const static_config& config, unique_fd file, const struct stat& st,
+response_plan serve_file(const request& req, const static_config& config, shared_fd file, const struct stat& st,
                          std::string_view path) {
     const auto size = static_cast<std::uint64_t>(st.st_size);
     const std::int64_t mtime = st.st_mtim.tv_sec;
@@ -165,22 +166,27 @@ response_plan serve_file(const request& req, const static_config& config, unique
 
 // Opens relative (under the root) for serving; a regular file comes back
 // blocking again. On failure the HTTP status.
-std::expected<unique_fd, int> open_for_serving(const static_config& config, const std::string& relative,
-                                               struct stat& st) {
-    auto fd = open_beneath(config.root_fd, relative, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-                           !config.follow_symlinks_outside_root);
+std::expected<shared_fd, int> open_for_serving(const static_config& config, const std::string& relative,
+                                               struct stat& st, open_file_cache* cache) {
+    if (cache) {
+        if (shared_fd cached = cache->find(config.root_fd, relative, st)) return cached;
+    }
+    constexpr int open_flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    auto fd = open_beneath(config.root_fd, relative, open_flags, !config.follow_symlinks_outside_root);
     if (!fd) return std::unexpected(status_for_open_error(fd.error()));
     if (::fstat(fd->get(), &st) != 0) return std::unexpected(500);
-    if (S_ISREG(st.st_mode)) {
-        int flags = ::fcntl(fd->get(), F_GETFL);
-        if (flags < 0 || ::fcntl(fd->get(), F_SETFL, flags & ~O_NONBLOCK) != 0) return std::unexpected(500);
-    }
-    return fd;
+    if (!S_ISREG(st.st_mode)) return shared_fd(std::move(*fd));
+    // F_SETFL sets only the changeable status flags, and O_NONBLOCK is the
+    // only one opened with: 0 clears it without an F_GETFL first.
+    if (::fcntl(fd->get(), F_SETFL, 0) != 0) return std::unexpected(500);
+    shared_fd file(std::move(*fd));
+    if (cache) cache->insert(relative, file, st);
+    return file;
 }
 
 } // namespace
 
-response_plan handle_static(const request& req, const static_config& config) {
+response_plan handle_static(const request& req, const static_config& config, open_file_cache* cache) {
     if (req.verb == method::other) return error_for(req, config, 405, "Allow", "GET, HEAD");
     auto path = normalize_path(req.target);
     if (!path) return error_for(req, config, 400);
@@ -191,14 +197,14 @@ response_plan handle_static(const request& req, const static_config& config) {
     const std::string relative = inner.empty() ? std::string(".") : std::string(inner);
 
     struct stat st {};
-    auto fd = open_for_serving(config, relative, st);
+    auto fd = open_for_serving(config, relative, st, cache);
     if (!fd) return error_for(req, config, fd.error());
 
     if (S_ISDIR(st.st_mode)) {
         if (!wants_directory) return redirect_to_directory(req, config, *path);
         std::string index_path = *path + "index.html";
         struct stat index_st {};
-        auto index = open_for_serving(config, index_path.substr(1), index_st);
+        auto index = open_for_serving(config, index_path.substr(1), index_st, cache);
         if (index && S_ISREG(index_st.st_mode)) return serve_file(req, config, std::move(*index), index_st, index_path);
         if (!index && index.error() != 404) return error_for(req, config, index.error());
         if (config.list_directories) return listing(req, config, fd->get(), *path);

@@ -3,7 +3,10 @@
 // Every wait is bounded (http_client's deadlines, zc_process's kill).
 #include <fcntl.h>
 #include <signal.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,8 +16,12 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <cstring>
 #include <fstream>
+#include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -450,6 +457,126 @@ TEST_F(serve, sigterm_finishes_the_download_and_exits_zero) {
     const auto result = server.process().finish();
     EXPECT_EQ(result.exit_code, 0) << result;
     EXPECT_THROW(http_client{server.port()}, std::runtime_error) << "nothing listens any more";
+}
+
+TEST_F(serve, a_client_that_never_reads_is_dropped_after_the_send_timeout) {
+    const std::string big = pattern(32 << 20, 5); // more than both socket buffers hold
+    write_file(root / "big.bin", big);
+    served server(root, {"--send-timeout", "2"});
+    http_client stuck(server.port(), 64 * 1024);
+    const auto start = std::chrono::steady_clock::now();
+    stuck.send("GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+    std::this_thread::sleep_for(500ms);
+    // Meanwhile, another client is served at once.
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(http_get(server.port(), "/hello.txt").status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+    std::this_thread::sleep_for(3500ms); // past the send timeout without reading
+    // Reading now drains what the buffers held, then the close: a server still
+    // holding the connection would send the whole file and keep it open.
+    std::string all;
+    ASSERT_TRUE(stuck.read_until_close(20s, &all)) << "the stuck client must have been dropped";
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 2s);
+    EXPECT_LT(all.size(), big.size()) << "the response was cut short";
+    EXPECT_EQ(http_get(server.port(), "/hello.txt").status, 200) << "the server still answers";
+}
+
+// /proc/PID/stat: user + system CPU time in clock ticks.
+long cpu_ticks(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string field;
+    long utime = 0, stime = 0;
+    for (int i = 3; fields >> field; ++i) {
+        if (i == 14) utime = std::stol(field);
+        if (i == 15) {
+            stime = std::stol(field);
+            break;
+        }
+    }
+    return utime + stime;
+}
+
+// A descriptor limit that leaves the process exactly `free` more descriptors:
+// new ones take the lowest free numbers, so the limit is one past the
+// `free`-th lowest unused number (inherited high descriptors do not count).
+rlim_t limit_leaving(pid_t pid, int free) {
+    std::set<int> used;
+    for (const auto& entry : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
+        used.insert(std::stoi(entry.path().filename().string()));
+    int fd = 0;
+    for (int found = 0;; ++fd) {
+        if (!used.contains(fd) && ++found == free) break;
+    }
+    return static_cast<rlim_t>(fd + 1);
+}
+
+TEST_F(serve, out_of_descriptors_closes_new_clients_without_spinning_then_recovers) {
+    served server(root, {"--workers", "1"});
+    const pid_t pid = server.process().pid();
+    EXPECT_EQ(http_get(server.port(), "/hello.txt").status, 200); // the file is in the open-file cache now
+    std::this_thread::sleep_for(300ms);                            // and that connection closed
+    // Room for exactly two more descriptors (soft = hard: zc cannot raise it).
+    const rlim_t room = limit_leaving(pid, 2);
+    const rlimit limit{room, room};
+    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &limit, nullptr), 0) << std::strerror(errno);
+    std::vector<std::unique_ptr<http_client>> held;
+    for (int i = 0; i < 2; ++i) {
+        held.push_back(std::make_unique<http_client>(server.port()));
+        held.back()->send("GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+        ASSERT_EQ(held.back()->read_response().status, 200);
+    }
+    // No descriptor left: the next client is accepted with the reserve
+    // descriptor and closed at once (not left hanging in the queue).
+    http_client refused(server.port());
+    refused.send("GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_TRUE(refused.closed_within(5s));
+    // While the limit holds, more clients keep knocking: the loop must not spin.
+    const long before = cpu_ticks(pid);
+    std::vector<std::unique_ptr<http_client>> knocking;
+    for (int i = 0; i < 3; ++i) knocking.push_back(std::make_unique<http_client>(server.port()));
+    std::this_thread::sleep_for(1s);
+    const long used = cpu_ticks(pid) - before;
+    EXPECT_LT(used, ::sysconf(_SC_CLK_TCK) / 2) << "CPU ticks in 1 s while out of descriptors";
+    knocking.clear();
+    held.clear(); // descriptors free up
+    std::this_thread::sleep_for(300ms);
+    auto r = http_get(server.port(), "/hello.txt");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "hello, world\n");
+}
+
+TEST_F(serve, sigterm_on_ipv6_exits_zero) {
+    zc_process process({"serve", "--listen", "[::1]:0", "--root", root.string(), "--workers", "2"}, within(60s));
+    ASSERT_TRUE(process.wait_for_stderr("zc: serving")) << process.stderr_so_far();
+    const std::string err = process.stderr_so_far();
+    const auto at = err.find("http://[::1]:");
+    ASSERT_NE(at, std::string::npos) << err;
+    const int port = std::stoi(err.substr(at + 13));
+    // One request over IPv6, and a kept-alive connection left open.
+    unique_fd s(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    a.sin6_port = htons(static_cast<std::uint16_t>(port));
+    ASSERT_EQ(::connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << std::strerror(errno);
+    const std::string request = "GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n";
+    ASSERT_EQ(::send(s.get(), request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+    std::string got;
+    char buffer[4096];
+    while (got.find("hello, world\n") == std::string::npos) {
+        pollfd p{s.get(), POLLIN, 0};
+        ASSERT_GT(::poll(&p, 1, 10'000), 0);
+        const ssize_t n = ::recv(s.get(), buffer, sizeof buffer, 0);
+        ASSERT_GT(n, 0);
+        got.append(buffer, static_cast<std::size_t>(n));
+    }
+    EXPECT_TRUE(got.starts_with("HTTP/1.1 200 ")) << got;
+    ASSERT_EQ(::kill(process.pid(), SIGTERM), 0);
+    const auto result = process.finish();
+    EXPECT_EQ(result.exit_code, 0) << result;
+    EXPECT_EQ(result.term_signal, 0) << result;
 }
 
 TEST_F(serve, max_connections_answers_503) {

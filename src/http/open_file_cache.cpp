@@ -1,0 +1,50 @@
+#include "http/open_file_cache.hpp"
+
+#include <fcntl.h>
+
+namespace zc::http {
+namespace {
+
+bool same_time(const timespec& a, const timespec& b) { return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec; }
+
+// Same inode, unchanged since it was opened: any write, truncation, chmod or
+// rename of the inode moves ctime, so the descriptor is reused only for the
+// very file it was opened as.
+bool unchanged(const struct stat& then, const struct stat& now) {
+    return then.st_dev == now.st_dev && then.st_ino == now.st_ino && then.st_size == now.st_size &&
+           same_time(then.st_mtim, now.st_mtim) && same_time(then.st_ctim, now.st_ctim);
+}
+
+} // namespace
+
+shared_fd open_file_cache::find(int root_fd, const std::string& relative, struct stat& st) {
+    const auto found = index_.find(relative);
+    if (found == index_.end()) return {};
+    const auto it = found->second;
+    if (::fstatat(root_fd, relative.c_str(), &st, 0) != 0 || !unchanged(it->st, st)) {
+        erase(it);
+        return {};
+    }
+    it->last_used = clock::now();
+    lru_.splice(lru_.begin(), lru_, it);
+    return it->file;
+}
+
+void open_file_cache::insert(const std::string& relative, const shared_fd& file, const struct stat& st) {
+    if (capacity_ == 0) return;
+    if (const auto found = index_.find(relative); found != index_.end()) erase(found->second);
+    while (index_.size() >= capacity_) erase(std::prev(lru_.end()));
+    lru_.push_front(entry{relative, file, st, clock::now()});
+    index_.emplace(relative, lru_.begin());
+}
+
+void open_file_cache::expire(clock::time_point now) {
+    while (!lru_.empty() && now - lru_.back().last_used > max_idle_) erase(std::prev(lru_.end()));
+}
+
+void open_file_cache::erase(std::list<entry>::iterator it) {
+    index_.erase(it->relative);
+    lru_.erase(it);
+}
+
+} // namespace zc::http

@@ -1,0 +1,155 @@
+// open_file_cache: hits reuse the descriptor; a file truncated, rewritten,
+// replaced or deleted is never served from the old entry with a stale length;
+// the cache is bounded and forgets idle entries.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "http/http.hpp"
+#include "http/open_file_cache.hpp"
+#include "support/test_support.hpp"
+
+namespace zc::http {
+namespace {
+
+namespace fs = std::filesystem;
+
+class http_open_file_cache : public ::testing::Test {
+protected:
+    void SetUp() override {
+        root_fd = test::open_read(dir.path());
+        ASSERT_TRUE(root_fd);
+        config.root_fd = root_fd.get();
+    }
+    void write(const std::string& name, const std::string& text) {
+        std::ofstream(dir.path() / name, std::ios::binary | std::ios::trunc) << text;
+    }
+    // GET through the handler with the cache; returns the Content-Length and
+    // the body as read from the planned descriptor.
+    std::pair<std::string, std::string> get(const std::string& target) {
+        request req;
+        req.verb = method::get;
+        req.method_name = "GET";
+        req.target = target;
+        const response_plan plan = handle_static(req, config, &cache);
+        EXPECT_EQ(plan.status, 200) << plan.head;
+        const auto at = plan.head.find("Content-Length: ");
+        std::string length = plan.head.substr(at + 16, plan.head.find("\r\n", at) - at - 16);
+        std::string body(plan.length, '\0');
+        if (plan.file) {
+            EXPECT_EQ(::pread(plan.file.get(), body.data(), body.size(), 0), static_cast<ssize_t>(body.size()));
+        }
+        return {length, body};
+    }
+
+    test::temp_dir dir;
+    unique_fd root_fd;
+    static_config config;
+    open_file_cache cache;
+};
+
+TEST_F(http_open_file_cache, a_hit_reuses_the_descriptor) {
+    write("a.txt", "alpha");
+    struct stat st {};
+    EXPECT_FALSE(cache.find(root_fd.get(), "a.txt", st)) << "empty cache";
+    EXPECT_EQ(get("/a.txt").second, "alpha");
+    ASSERT_EQ(cache.size(), 1u);
+    const shared_fd first = cache.find(root_fd.get(), "a.txt", st);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(st.st_size, 5);
+    EXPECT_EQ(cache.find(root_fd.get(), "a.txt", st).get(), first.get()) << "the same descriptor again";
+    EXPECT_EQ(get("/a.txt").second, "alpha");
+}
+
+TEST_F(http_open_file_cache, truncated_in_place_is_served_with_its_new_length) {
+    write("t.txt", std::string(1000, 'x'));
+    EXPECT_EQ(get("/t.txt").first, "1000");
+    ASSERT_EQ(::truncate((dir.path() / "t.txt").c_str(), 10), 0);
+    const auto after = get("/t.txt");
+    EXPECT_EQ(after.first, "10");
+    EXPECT_EQ(after.second, std::string(10, 'x'));
+}
+
+TEST_F(http_open_file_cache, rewritten_in_place_is_served_as_it_is_now) {
+    write("w.txt", "old contents");
+    EXPECT_EQ(get("/w.txt").second, "old contents");
+    write("w.txt", "new, longer contents"); // O_TRUNC + write: same inode
+    const auto after = get("/w.txt");
+    EXPECT_EQ(after.first, "20");
+    EXPECT_EQ(after.second, "new, longer contents");
+}
+
+TEST_F(http_open_file_cache, a_file_replaced_by_rename_is_opened_anew) {
+    write("r.txt", "first version");
+    EXPECT_EQ(get("/r.txt").second, "first version");
+    struct stat st {};
+    const shared_fd old_fd = cache.find(root_fd.get(), "r.txt", st);
+    ASSERT_TRUE(old_fd);
+    write("r.new", "second");
+    ASSERT_EQ(std::rename((dir.path() / "r.new").c_str(), (dir.path() / "r.txt").c_str()), 0);
+    EXPECT_FALSE(cache.find(root_fd.get(), "r.txt", st)) << "another inode: the entry is dropped";
+    const auto after = get("/r.txt");
+    EXPECT_EQ(after.first, "6");
+    EXPECT_EQ(after.second, "second");
+    // The old descriptor (a response still sending it) stays valid.
+    char byte = 0;
+    EXPECT_EQ(::pread(old_fd.get(), &byte, 1, 0), 1);
+    EXPECT_EQ(byte, 'f');
+}
+
+TEST_F(http_open_file_cache, a_deleted_file_is_404) {
+    write("d.txt", "here");
+    EXPECT_EQ(get("/d.txt").second, "here");
+    fs::remove(dir.path() / "d.txt");
+    request req;
+    req.verb = method::get;
+    req.method_name = "GET";
+    req.target = "/d.txt";
+    EXPECT_EQ(handle_static(req, config, &cache).status, 404);
+    EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST_F(http_open_file_cache, bounded_least_recently_used_first) {
+    open_file_cache small(2);
+    struct stat st {};
+    for (const char* name : {"1", "2", "3"}) {
+        write(name, name);
+        auto fd = test::open_read(dir.path() / name);
+        ASSERT_EQ(::fstat(fd.get(), &st), 0);
+        small.insert(name, shared_fd(std::move(fd)), st);
+        if (std::string(name) == "2") {
+            EXPECT_TRUE(small.find(root_fd.get(), "1", st)); // 1 used after 2
+        }
+    }
+    EXPECT_EQ(small.size(), 2u);
+    EXPECT_TRUE(small.find(root_fd.get(), "1", st));
+    EXPECT_FALSE(small.find(root_fd.get(), "2", st)) << "least recently used: evicted";
+    EXPECT_TRUE(small.find(root_fd.get(), "3", st));
+}
+
+TEST_F(http_open_file_cache, idle_entries_expire_and_zero_capacity_keeps_nothing) {
+    open_file_cache cache_with_ttl(8, std::chrono::seconds(60));
+    write("e.txt", "e");
+    struct stat st {};
+    auto fd = test::open_read(dir.path() / "e.txt");
+    ASSERT_EQ(::fstat(fd.get(), &st), 0);
+    cache_with_ttl.insert("e.txt", shared_fd(std::move(fd)), st);
+    cache_with_ttl.expire(open_file_cache::clock::now());
+    EXPECT_EQ(cache_with_ttl.size(), 1u);
+    cache_with_ttl.expire(open_file_cache::clock::now() + std::chrono::seconds(61));
+    EXPECT_EQ(cache_with_ttl.size(), 0u);
+
+    open_file_cache off(0);
+    off.insert("e.txt", shared_fd(test::open_read(dir.path() / "e.txt")), st);
+    EXPECT_EQ(off.size(), 0u);
+}
+
+} // namespace
+} // namespace zc::http
