@@ -2,9 +2,11 @@
 //
 // Measures this machine with the bench (src/bench/) and writes the profile
 // `auto` then uses: per scenario, the fastest verified strategy at each size,
-// neighbouring sizes with the same winner merged into bands
-// (engine/profile_from_bench.hpp, docs/auto.md). --from-json builds the
-// profile from a saved `zc bench --json` file instead of measuring.
+// then that strategy's tuning variants (chunk, buffer and pipe sizes, ring
+// depth) side by side; neighbouring sizes with the same winner merged into
+// bands (engine/profile_from_bench.hpp, docs/auto.md). --from-json builds the
+// profile from a saved `zc bench --json` file instead of measuring (no
+// tuning values then, unless the file has "tuning_results").
 //
 // A run with any failure (a strategy that moved wrong bytes or errored) writes
 // nothing: a profile must not be built on figures the bench itself doubts.
@@ -71,35 +73,30 @@ void print_bands(const profile& p) {
             const std::string range = !band.up_to ? (above ? "> " + size_text(above) : std::string("any size"))
                                       : above     ? "> " + size_text(above) + ", ≤ " + size_text(*band.up_to)
                                                   : "≤ " + size_text(*band.up_to);
-            fmt::print("  {:<16} {:<24} {}\n", scenario_name(which), range, strategy_name(band.strategy));
+            fmt::print("  {:<16} {:<24} {}\n", scenario_name(which), range,
+                       detail::tuned_strategy_name({band.strategy, band.tune}));
             if (band.up_to) above = *band.up_to;
         }
     }
 }
 
-// The bench results as JSON: measured now, or read from --from-json.
-std::optional<nlohmann::json> bench_results(const tune_arguments& args) {
-    if (!args.from_json.empty()) {
-        std::ifstream in(args.from_json);
-        if (!in) {
-            print_error(fmt::format("cannot read '{}'", args.from_json));
-            return std::nullopt;
-        }
-        try {
-            return nlohmann::json::parse(in);
-        } catch (const nlohmann::json::parse_error& e) {
-            print_error(fmt::format("{}: not valid JSON: {}", args.from_json, e.what()));
-            return std::nullopt;
-        }
+std::optional<nlohmann::json> read_results(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+        print_error(fmt::format("cannot read '{}'", path));
+        return std::nullopt;
     }
-    bench::bench_config config;
-    if (args.quick) {
-        config.sizes = {64u << 10, 1u << 20, 64u << 20};
-        config.runs = 3;
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::parse_error& e) {
+        print_error(fmt::format("{}: not valid JSON: {}", path, e.what()));
+        return std::nullopt;
     }
-    config.scenarios.clear();
-    for (const auto s : bench::all_scenarios())
-        if (s != bench::scenario::scan) config.scenarios.push_back(s); // not a transfer
+}
+
+// Runs the bench in a temporary directory; its results as JSON, or nullopt
+// (with the reason printed) when it failed anywhere.
+std::optional<nlohmann::json> measure(bench::bench_config config, const tune_arguments& args, std::string_view phase) {
     std::string pattern = ((args.directory.empty() ? std::filesystem::path(".") : std::filesystem::path(args.directory)) /
                            "zc-tune.XXXXXX")
                               .string();
@@ -108,7 +105,15 @@ std::optional<nlohmann::json> bench_results(const tune_arguments& args) {
         return std::nullopt;
     }
     config.directory = pattern;
-    config.on_progress = [](std::string_view what) { fmt::print(stderr, "zc tune: {}\n", what); };
+    config.confirm_rounds = 0; // auto is not measured: the profile is what decides it
+    config.on_progress = [phase](std::string_view what) { fmt::print(stderr, "zc tune: {}: {}\n", phase, what); };
+    if (args.quick) {
+        config.sizes = {64u << 10, 1u << 20, 64u << 20};
+        config.runs = 3;
+    }
+    config.scenarios.clear();
+    for (const auto s : bench::all_scenarios())
+        if (s != bench::scenario::scan) config.scenarios.push_back(s); // not a transfer
     auto results = bench::run_bench(config);
     std::error_code ignored;
     std::filesystem::remove_all(pattern, ignored);
@@ -123,6 +128,39 @@ std::optional<nlohmann::json> bench_results(const tune_arguments& args) {
         return std::nullopt;
     }
     return bench::to_json(*results);
+}
+
+// Phase 1: every strategy, as it comes. Phase 2: at each scenario and size,
+// the strategy phase 1 chose and its tuning variants, side by side; the
+// profile keeps a variant that beats the defaults by 10 % (docs/auto.md).
+std::optional<nlohmann::json> bench_results(const tune_arguments& args) {
+    if (!args.from_json.empty()) return read_results(args.from_json);
+    bench::bench_config strategies;
+    strategies.methods = [](bench::scenario, std::uint64_t) {
+        std::vector<std::string> names;
+        for (const auto id : all_strategies()) names.emplace_back(strategy_name(id));
+        return names;
+    };
+    auto document = measure(strategies, args, "strategies");
+    if (!document) return std::nullopt;
+    auto chosen = detail::profile_from_bench(*document);
+    if (!chosen) {
+        report_failure(chosen.error());
+        return std::nullopt;
+    }
+    bench::bench_config variants;
+    variants.methods = [&chosen](bench::scenario which, std::uint64_t size) {
+        const auto s = detail::profile_scenario(std::string(bench::scenario_name(which)));
+        const size_band* band = s ? chosen->choose(*s, size) : nullptr;
+        const strategy_id id = band ? band->strategy : profile::built_in().choose(*s, size)->strategy;
+        std::vector<std::string> names = {std::string(strategy_name(id))};
+        for (const auto& tune : detail::tuning_candidates(id)) names.push_back(detail::tuned_strategy_name({id, tune}));
+        return names;
+    };
+    auto tuned = measure(variants, args, "tuning");
+    if (!tuned) return std::nullopt;
+    (*document)["tuning_results"] = (*tuned)["results"];
+    return document;
 }
 
 int run_tune(const tune_arguments& args) {

@@ -436,6 +436,104 @@ TEST(profile_from_bench, a_winner_within_ten_percent_of_the_built_in_choice_does
     EXPECT_EQ(bands[1].strategy, read_write);
 }
 
+TEST(profile_from_bench, tuning_variant_that_beats_the_defaults_by_ten_percent_goes_into_the_band) {
+    nlohmann::json rows = nlohmann::json::array(), tuned = nlohmann::json::array();
+    for (std::uint64_t size : {65536u, 1u << 20, 64u << 20}) {
+        rows.push_back(bench_row("file-to-pipe", "splice", size, 5.0));
+        rows.push_back(bench_row("file-to-pipe", "read-write", size, 2.0));
+    }
+    // The tuning run: defaults again, side by side with the variants.
+    tuned.push_back(bench_row("file-to-pipe", "splice", 65536, 4.0));
+    tuned.push_back(bench_row("file-to-pipe", "splice pipe_size=65536", 65536, 4.2)); // 5 %: noise
+    tuned.push_back(bench_row("file-to-pipe", "splice", 1u << 20, 4.0));
+    tuned.push_back(bench_row("file-to-pipe", "splice pipe_size=262144", 1u << 20, 5.0)); // 25 %
+    tuned.push_back(bench_row("file-to-pipe", "splice pipe_size=65536", 1u << 20, 4.8));
+    tuned.push_back(bench_row("file-to-pipe", "splice", 64u << 20, 4.0));
+    tuned.push_back(bench_row("file-to-pipe", "splice pipe_size=262144", 64u << 20, 4.6)); // 15 %
+    tuned.push_back(bench_row("file-to-pipe", "read-write buffer_size=1048576", 64u << 20, 9.0)); // not the winner
+    auto p = detail::profile_from_bench({{"results", rows}, {"tuning_results", tuned}});
+    ASSERT_TRUE(p) << p.error().message();
+    const auto& bands = p->scenarios.at(scenario::file_to_pipe);
+    ASSERT_EQ(bands.size(), 2u) << p->to_json();
+    EXPECT_EQ(bands[0].strategy, splice);
+    EXPECT_TRUE(bands[0].tune.empty());
+    EXPECT_EQ(bands[0].up_to, 262144u);
+    EXPECT_EQ(bands[1].strategy, splice);
+    EXPECT_EQ(bands[1].tune.pipe_size, 262144u) << "1 MiB and 64 MiB share the variant: one band";
+    EXPECT_FALSE(bands[1].up_to);
+
+    // Written and read back with its tuning.
+    temp_dir dir;
+    ASSERT_TRUE(p->save(dir / "p.json"));
+    auto loaded = profile::load(dir / "p.json");
+    ASSERT_TRUE(loaded) << loaded.error().message();
+    EXPECT_EQ(loaded->scenarios, p->scenarios);
+}
+
+TEST(profile_from_bench, tuned_method_names_round_trip_and_bad_ones_are_rejected) {
+    for (const auto id : all_strategies()) {
+        const auto plain = detail::parse_tuned_strategy(strategy_name(id));
+        ASSERT_TRUE(plain) << strategy_name(id);
+        EXPECT_EQ(plain->strategy, id);
+        EXPECT_TRUE(plain->tune.empty());
+        const auto candidates = detail::tuning_candidates(id);
+        EXPECT_GE(candidates.size(), 2u) << strategy_name(id) << " has something to tune";
+        for (const auto& tune : candidates) {
+            EXPECT_FALSE(tune.empty());
+            const std::string name = detail::tuned_strategy_name({id, tune});
+            const auto parsed = detail::parse_tuned_strategy(name);
+            ASSERT_TRUE(parsed) << name;
+            EXPECT_EQ(parsed->strategy, id) << name;
+            EXPECT_EQ(parsed->tune, tune) << name;
+        }
+    }
+    tuning both;
+    both.pipe_size = 65536;
+    both.uring_depth = 32;
+    EXPECT_EQ(detail::tuned_strategy_name({uring_splice, both}), "uring-splice pipe_size=65536 uring_depth=32");
+    for (const char* bad : {"auto", "teleport", "splice pipe_size", "splice pipe_size=0", "splice pipe_size=64K",
+                            "splice colour=blue", "splice  pipe_size=1", ""})
+        EXPECT_FALSE(detail::parse_tuned_strategy(bad)) << bad;
+}
+
+TEST(profile, tuning_values_loaded_from_a_file_reach_the_strategy) {
+    temp_dir dir;
+    const std::string data = write_random_file(dir / "in", (1u << 20) + 3, 11);
+    write_text(dir / "p.json", R"({"version": 1, "scenarios": {"file-to-file": [
+        {"up_to": 4096, "strategy": "read-write", "buffer_size": "4K"},
+        {"strategy": "sendfile", "chunk_size": 16384}]}})");
+    auto p = profile::load(dir / "p.json");
+    ASSERT_TRUE(p) << p.error().message();
+
+    const auto copy_with = [&](const std::string& name, std::optional<std::uint64_t> length) {
+        auto source = open_read(dir / "in");
+        auto sink = open_write(dir / name);
+        transfer_options options;
+        options.profile = &*p;
+        options.length = length;
+        return transfer(source.get(), sink.get(), options);
+    };
+    auto large = copy_with("large", std::nullopt);
+    ASSERT_TRUE(large) << large.error().message();
+    EXPECT_EQ(large->strategy_used, sendfile);
+    EXPECT_GE(large->syscalls, data.size() / 16384) << "sendfile was cut at the profile's 16 KiB chunk";
+    EXPECT_EQ(hash_bytes(read_file(dir / "large")), hash_bytes(data));
+
+    auto small = copy_with("small", 4096);
+    ASSERT_TRUE(small) << small.error().message();
+    EXPECT_EQ(small->strategy_used, read_write);
+    EXPECT_EQ(read_file(dir / "small"), data.substr(0, 4096));
+
+    // Without the profile's tuning, sendfile moves the whole file in one call or two.
+    auto source = open_read(dir / "in");
+    auto sink = open_write(dir / "plain");
+    transfer_options plain;
+    plain.strategy = sendfile;
+    auto untuned = transfer(source.get(), sink.get(), plain);
+    ASSERT_TRUE(untuned) << untuned.error().message();
+    EXPECT_LT(untuned->syscalls, large->syscalls / 4);
+}
+
 TEST(profile_from_bench, uses_cold_results_when_there_are_no_warm_ones) {
     const nlohmann::json document = {{"results", {bench_row("file-to-file", "read-write", 4096, 1.0, true, "cold"),
                                                   bench_row("file-to-file", "sendfile", 4096, 2.0, true, "cold")}}};
