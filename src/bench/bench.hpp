@@ -53,6 +53,15 @@ struct bench_config {
     // memcpy calibration: buffer size and attempts (best of).
     std::size_t memcpy_bytes = 256u << 20;
     unsigned memcpy_attempts = 3;
+    // "auto vs best": after the interleaved runs of a cell, auto and the best
+    // explicit strategy (by median) are timed again this many rounds, side
+    // by side (A B, B A, …), and the check takes the median of the per-round
+    // ratios. 0: the check compares the medians of the interleaved runs.
+    unsigned confirm_rounds = 5;
+    // The methods of a cell; empty = "auto" and every strategy (or the scan
+    // methods). `zc tune` uses it to time tuning variants of one strategy
+    // ("splice pipe_size=262144", engine/profile_from_bench.hpp).
+    std::function<std::vector<std::string>(scenario, std::uint64_t size)> methods;
     // Called before each measured cell, e.g. "file-to-socket 64M warm"; may be empty.
     std::function<void(std::string_view)> on_progress;
 };
@@ -128,8 +137,9 @@ struct auto_vs_best_entry {
     double auto_gbps;
     std::string best_strategy; // best explicit strategy
     double best_gbps;
-    double ratio;        // auto_gbps / best_gbps
+    double ratio;        // auto_gbps / best_gbps, or the median per-round ratio when paired
     bool within_10_percent;
+    unsigned paired_rounds = 0; // bench_config::confirm_rounds that completed (0: medians of the cell)
 };
 
 struct bench_results {
@@ -156,6 +166,9 @@ double median(std::vector<double> values);
 std::vector<std::pair<unsigned, std::size_t>> interleaved_order(unsigned runs, std::size_t strategies);
 summary summarize(const std::vector<run_sample>& runs, double memcpy_gbps);
 std::vector<auto_vs_best_entry> compare_auto_with_best(const std::vector<cell_result>& results);
+// The check from paired rounds: auto's and best's GB/s of each round, in order.
+auto_vs_best_entry compare_paired(const cell_result& automatic, const cell_result& best,
+                                  const std::vector<std::pair<double, double>>& rounds);
 
 // Best of `attempts` memcpy of `bytes` between two buffers, in GB/s.
 double calibrate_memcpy(std::size_t bytes, unsigned attempts);

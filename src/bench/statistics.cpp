@@ -140,4 +140,17 @@ std::vector<auto_vs_best_entry> compare_auto_with_best(const std::vector<cell_re
     return out;
 }
 
+auto_vs_best_entry compare_paired(const cell_result& automatic, const cell_result& best,
+                                  const std::vector<std::pair<double, double>>& rounds) {
+    std::vector<double> auto_gbps, best_gbps, ratios;
+    for (const auto& [a, b] : rounds) {
+        auto_gbps.push_back(a);
+        best_gbps.push_back(b);
+        ratios.push_back(b > 0 ? a / b : 0);
+    }
+    const double ratio = median(ratios);
+    return {automatic.which, automatic.size,       automatic.cache, median(auto_gbps), best.strategy,
+            median(best_gbps), ratio,              ratio >= 0.9,    static_cast<unsigned>(rounds.size())};
+}
+
 } // namespace zc::bench
