@@ -32,9 +32,9 @@ namespace {
 struct bench_arguments {
     bool quick = false;
     std::vector<std::string> sizes;
-    unsigned runs = 0; // 0: 5, or 3 with --quick
+    unsigned runs = 0; // 0: 5
     std::vector<std::string> scenarios;
-    std::string cache; // "": warm (both without --quick? no: warm), or warm|cold|both
+    std::string cache; // "" (warm), warm, cold or both
     std::string directory;
     std::string json_file;
     std::string csv_file;
@@ -73,10 +73,7 @@ private:
 
 bench::bench_config make_config(const bench_arguments& args) {
     bench::bench_config config;
-    if (args.quick) {
-        config.sizes = {64u << 10, 1u << 20, 64u << 20};
-        config.runs = 3;
-    }
+    if (args.quick) config.sizes = {64u << 10, 1u << 20, 64u << 20};
     if (!args.sizes.empty()) {
         config.sizes.clear();
         for (const auto& text : args.sizes) config.sizes.push_back(*parse_size(text)); // checked while parsing
@@ -261,7 +258,7 @@ command add_bench_command(CLI::App& zc) {
                 return *size == 0 ? std::string("a size must be at least 1 byte") : std::string();
             },
             ""));
-    app->add_option("--runs", args->runs, "Timed runs per cell, medians reported (default 5; 3 with --quick)")
+    app->add_option("--runs", args->runs, "Timed runs per cell, medians reported (default 5)")
         ->type_name("N")
         ->check(CLI::Range(1u, 1000u));
     app->add_option("--scenarios", args->scenarios, "Comma-separated subset of: " + scenario_list())

@@ -107,10 +107,7 @@ std::optional<nlohmann::json> measure(bench::bench_config config, const tune_arg
     config.directory = pattern;
     config.confirm_rounds = 0; // auto is not measured: the profile is what decides it
     config.on_progress = [phase](std::string_view what) { fmt::print(stderr, "zc tune: {}: {}\n", phase, what); };
-    if (args.quick) {
-        config.sizes = {64u << 10, 1u << 20, 64u << 20};
-        config.runs = 3;
-    }
+    if (args.quick) config.sizes = {64u << 10, 1u << 20, 64u << 20};
     config.scenarios.clear();
     for (const auto s : bench::all_scenarios())
         if (s != bench::scenario::scan) config.scenarios.push_back(s); // not a transfer

@@ -57,7 +57,7 @@ struct bench_config {
     // explicit strategy (by median) are timed again this many rounds, side
     // by side (A B, B A, …), and the check takes the median of the per-round
     // ratios. 0: the check compares the medians of the interleaved runs.
-    unsigned confirm_rounds = 5;
+    unsigned confirm_rounds = 9;
     // The methods of a cell; empty = "auto" and every strategy (or the scan
     // methods). `zc tune` uses it to time tuning variants of one strategy
     // ("splice pipe_size=262144", engine/profile_from_bench.hpp).
