@@ -1,4 +1,4 @@
-// zc tune [--profile FILE] [--quick] [--dir DIR] [--from-json FILE]
+// zc tune [--profile FILE] [--quick] [--dir DIR] [--json FILE] [--from-json FILE]
 //
 // Measures this machine with the bench (src/bench/) and writes the profile
 // `auto` then uses: per scenario, the fastest verified strategy at each size,
@@ -42,6 +42,7 @@ struct tune_arguments {
     bool quick = false;
     std::string directory;
     std::string from_json;
+    std::string json_file; // the measurements, for --from-json later
 };
 
 std::string utc_now() {
@@ -148,10 +149,11 @@ std::optional<nlohmann::json> bench_results(const tune_arguments& args) {
     bench::bench_config variants;
     variants.methods = [&chosen](bench::scenario which, std::uint64_t size) {
         const auto s = detail::profile_scenario(std::string(bench::scenario_name(which)));
-        const size_band* band = s ? chosen->choose(*s, size) : nullptr;
+        if (!s) return std::vector<std::string>{};
+        const size_band* band = chosen->choose(*s, size);
         const strategy_id id = band ? band->strategy : profile::built_in().choose(*s, size)->strategy;
         std::vector<std::string> names = {std::string(strategy_name(id))};
-        for (const auto& tune : detail::tuning_candidates(id)) names.push_back(detail::tuned_strategy_name({id, tune}));
+        for (const auto& tune : detail::tuning_candidates(id, *s, size)) names.push_back(detail::tuned_strategy_name({id, tune}));
         return names;
     };
     auto tuned = measure(variants, args, "tuning");
@@ -165,6 +167,14 @@ int run_tune(const tune_arguments& args) {
         args.profile_path.empty() ? default_profile_paths().front() : std::filesystem::path(args.profile_path);
     const auto results = bench_results(args);
     if (!results) return exit_failure;
+    if (!args.json_file.empty()) {
+        std::ofstream out(args.json_file, std::ios::binary | std::ios::trunc);
+        out << results->dump(2) << "\n";
+        if (!out.flush()) {
+            print_error(fmt::format("cannot write '{}'", args.json_file));
+            return exit_failure;
+        }
+    }
     auto built = detail::profile_from_bench(*results, utc_now());
     if (!built) return report_failure(built.error());
     if (const std::string host = host_name(); !host.empty())
@@ -191,6 +201,10 @@ command add_tune_command(CLI::App& zc) {
                     "Where the test files go (a temporary directory inside it, removed afterwards; default: the "
                     "current directory)")
         ->type_name("DIR");
+    app->add_option("--json", args->json_file,
+                    "Also write the measurements (the bench's JSON plus \"tuning_results\") to FILE; "
+                    "--from-json FILE rebuilds the same profile")
+        ->type_name("FILE");
     auto* from = app->add_option("--from-json", args->from_json,
                                  "Build the profile from a saved `zc bench --json FILE` instead of measuring")
                      ->type_name("FILE");

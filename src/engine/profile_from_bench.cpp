@@ -47,8 +47,27 @@ struct bench_row {
     scenario which;
     std::uint64_t size;
     tuned_strategy method;
-    double gbps;
+    double gbps;              // median
+    std::vector<double> runs; // GB/s of each run, in the bench's interleaved order (may be empty)
 };
+
+double median_of(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    const std::size_t mid = values.size() / 2;
+    return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+// How much faster `variant` was than `defaults`: the median of the per-run
+// ratios when both have runs (run i of each was taken in the same round of
+// the interleaved order, so they saw the same machine load), else the ratio
+// of the medians.
+double speedup(const bench_row& variant, const bench_row& defaults) {
+    const std::size_t n = std::min(variant.runs.size(), defaults.runs.size());
+    std::vector<double> ratios;
+    for (std::size_t i = 0; i < n; ++i)
+        if (defaults.runs[i] > 0) ratios.push_back(variant.runs[i] / defaults.runs[i]);
+    return ratios.empty() ? variant.gbps / defaults.gbps : median_of(std::move(ratios));
+}
 
 // The usable rows (verified, an explicit strategy, a transfer scenario, a
 // positive median), warm ones only when there are any.
@@ -69,7 +88,11 @@ std::vector<bench_row> usable_rows(const json& results) {
             continue;
         const double gbps = (*median)["gbps"].get<double>();
         if (!std::isfinite(gbps) || gbps <= 0) continue;
-        rows.push_back({*s, row["size"].get<std::uint64_t>(), *method, gbps});
+        std::vector<double> runs;
+        if (const auto list = row.find("runs"); list != row.end() && list->is_array())
+            for (const auto& run : *list)
+                if (run.is_object() && run.contains("gbps") && run["gbps"].is_number()) runs.push_back(run["gbps"].get<double>());
+        rows.push_back({*s, row["size"].get<std::uint64_t>(), *method, gbps, std::move(runs)});
     }
     return rows;
 }
@@ -138,32 +161,55 @@ std::string tuned_strategy_name(const tuned_strategy& method) {
     return name;
 }
 
-std::vector<tuning> tuning_candidates(strategy_id id) {
-    // Around each default (transfer_options): one smaller, one larger, where
-    // the knob changes how the work is cut — syscalls per GB against the
-    // cache footprint of a buffer, a pipe or a burst of in-flight requests.
-    const auto with = [](auto field, auto n) {
-        tuning t;
-        t.*field = n;
-        return t;
+std::vector<tuning> tuning_candidates(strategy_id id, scenario s, std::uint64_t size) {
+    // Around each default (transfer_options, the strategy files): one smaller,
+    // one larger, where the knob changes how the work is cut — syscalls per
+    // GB against the cache footprint of a buffer, a pipe or a burst of
+    // in-flight requests. A variant that cannot change this transfer is left
+    // out: timing it would only let noise pick a "winner".
+    std::vector<tuning> out;
+    // Buffer, chunk and pipe sizes cut the transfer only below its size.
+    const auto sized = [&](std::optional<std::size_t> tuning::*field, std::size_t default_value,
+                           std::initializer_list<std::size_t> values) {
+        for (const std::size_t v : values)
+            if (std::min(v, default_value) < size) {
+                tuning t;
+                t.*field = v;
+                out.push_back(t);
+            }
     };
-    const auto chunk = [&](std::size_t n) { return with(&tuning::chunk_size, n); };
-    const auto buffer = [&](std::size_t n) { return with(&tuning::buffer_size, n); };
-    const auto pipe = [&](std::size_t n) { return with(&tuning::pipe_size, n); };
-    const auto depth = [&](unsigned n) { return with(&tuning::uring_depth, n); };
+    const auto depths = [&](std::initializer_list<unsigned> values) {
+        for (const unsigned v : values) {
+            tuning t;
+            t.uring_depth = v;
+            out.push_back(t);
+        }
+    };
+    // splice and uring-splice go straight into a pipe sink: their own pipe
+    // (pipe_size) is only used towards other sinks.
+    const bool private_pipe = s != scenario::file_to_pipe;
     switch (id) {
-    case strategy_id::read_write: return {buffer(32 * kib), buffer(1 * mib)};              // default 128 KiB
-    case strategy_id::direct_io: return {buffer(1 * mib), buffer(4 * mib)};                // default 128 KiB
-    case strategy_id::mmap_write: return {chunk(256 * kib), chunk(4 * mib)};               // default 1 MiB
-    case strategy_id::sendfile: return {chunk(256 * kib), chunk(4 * mib)};                 // default 2 GiB
-    case strategy_id::copy_file_range: return {chunk(1 * mib), chunk(16 * mib)};           // default 256 MiB
-    case strategy_id::splice: return {pipe(64 * kib), pipe(256 * kib)};                    // default 1 MiB, the cap
-    case strategy_id::uring_splice: return {depth(2), depth(32), pipe(256 * kib)};        // default 8, 1 MiB
-    case strategy_id::uring_send_zc: return {depth(2), depth(32), chunk(256 * kib)};      // default 8, 1 MiB
-    case strategy_id::msg_zerocopy: return {chunk(256 * kib), chunk(4 * mib)};            // default 1 MiB
+    case strategy_id::read_write: sized(&tuning::buffer_size, 128 * kib, {32 * kib, 1 * mib}); break;
+    case strategy_id::direct_io: sized(&tuning::buffer_size, 128 * kib, {1 * mib, 4 * mib}); break;
+    case strategy_id::mmap_write: sized(&tuning::chunk_size, 1 * mib, {256 * kib, 4 * mib}); break;
+    case strategy_id::sendfile: sized(&tuning::chunk_size, 0x7ffff000, {256 * kib, 4 * mib}); break;
+    case strategy_id::copy_file_range: sized(&tuning::chunk_size, 256 * mib, {1 * mib, 16 * mib}); break;
+    case strategy_id::splice:
+        if (private_pipe) sized(&tuning::pipe_size, 1 * mib, {64 * kib, 256 * kib});
+        else sized(&tuning::chunk_size, 1 * mib, {256 * kib, 4 * mib});
+        break;
+    case strategy_id::uring_splice:
+        depths({2, 32});
+        if (private_pipe) sized(&tuning::pipe_size, 1 * mib, {256 * kib});
+        break;
+    case strategy_id::uring_send_zc:
+        depths({2, 32});
+        sized(&tuning::chunk_size, 1 * mib, {256 * kib});
+        break;
+    case strategy_id::msg_zerocopy: sized(&tuning::chunk_size, 1 * mib, {256 * kib, 4 * mib}); break;
     case strategy_id::automatic: break;
     }
-    return {};
+    return out;
 }
 
 namespace {
@@ -171,15 +217,22 @@ namespace {
 // The tuning of the fastest variant of `id` at (s, size) in the tuning run,
 // when it beats the defaults of that same run by the margin.
 tuning best_tuning(const std::vector<bench_row>& tuning_rows, scenario s, std::uint64_t size, strategy_id id) {
-    double defaults = 0;
-    const bench_row* fastest = nullptr;
+    const bench_row* defaults = nullptr;
+    std::vector<const bench_row*> variants;
     for (const auto& row : tuning_rows) {
         if (row.which != s || row.size != size || row.method.strategy != id) continue;
-        if (row.method.tune.empty()) defaults = std::max(defaults, row.gbps);
-        else if (!fastest || row.gbps > fastest->gbps) fastest = &row;
+        if (!row.method.tune.empty()) variants.push_back(&row);
+        else if (!defaults || row.gbps > defaults->gbps) defaults = &row;
     }
-    if (!fastest || defaults <= 0 || fastest->gbps < defaults * replace_margin) return {};
-    return fastest->method.tune;
+    if (!defaults) return {};
+    double best = replace_margin;
+    tuning chosen;
+    for (const auto* variant : variants)
+        if (const double gain = speedup(*variant, *defaults); gain >= best) {
+            best = gain;
+            chosen = variant->method.tune;
+        }
+    return chosen;
 }
 
 } // namespace

@@ -36,7 +36,9 @@ std::expected<profile, error> profile_from_bench(const nlohmann::json& document,
 // With a "tuning_results" array (same row schema; `zc tune` measures it after
 // choosing the strategies), each band also gets the tuning of its strategy's
 // fastest variant at that size, when it beats the strategy's default values
-// measured in the same tuning run by 10 % or more; otherwise no tuning.
+// measured in the same tuning run by 10 % or more (median of the per-run
+// ratios when the rows have "runs": run i of both was taken in the same
+// interleaved round); otherwise no tuning.
 // Neighbouring sizes merge only when strategy and tuning agree.
 //
 // A bench method with tuning values, as `zc tune` names its variants:
@@ -48,9 +50,10 @@ struct tuned_strategy {
 std::optional<tuned_strategy> parse_tuned_strategy(std::string_view text);
 std::string tuned_strategy_name(const tuned_strategy& method);
 
-// The tuning values `zc tune` tries for a strategy besides its defaults
-// (one knob changed per candidate; docs/auto.md says why these).
-std::vector<tuning> tuning_candidates(strategy_id id);
+// The tuning values `zc tune` tries for a strategy besides its defaults, for
+// a transfer of `size` bytes in scenario `s`: one knob changed per candidate,
+// and only values that can change such a transfer (docs/auto.md).
+std::vector<tuning> tuning_candidates(strategy_id id, scenario s, std::uint64_t size);
 
 // The profile scenario of a bench scenario name ("socket-to-file" is
 // stream-to-any); nullopt for what is not a transfer ("scan").

@@ -476,7 +476,7 @@ TEST(profile_from_bench, tuned_method_names_round_trip_and_bad_ones_are_rejected
         ASSERT_TRUE(plain) << strategy_name(id);
         EXPECT_EQ(plain->strategy, id);
         EXPECT_TRUE(plain->tune.empty());
-        const auto candidates = detail::tuning_candidates(id);
+        const auto candidates = detail::tuning_candidates(id, scenario::file_to_socket, 64u << 20);
         EXPECT_GE(candidates.size(), 2u) << strategy_name(id) << " has something to tune";
         for (const auto& tune : candidates) {
             EXPECT_FALSE(tune.empty());
@@ -494,6 +494,39 @@ TEST(profile_from_bench, tuned_method_names_round_trip_and_bad_ones_are_rejected
     for (const char* bad : {"auto", "teleport", "splice pipe_size", "splice pipe_size=0", "splice pipe_size=64K",
                             "splice colour=blue", "splice  pipe_size=1", ""})
         EXPECT_FALSE(detail::parse_tuned_strategy(bad)) << bad;
+}
+
+TEST(profile_from_bench, tuning_candidates_leave_out_values_that_cannot_change_the_transfer) {
+    // A 64 KiB sendfile is one call with any chunk of 256 KiB or more.
+    EXPECT_TRUE(detail::tuning_candidates(sendfile, scenario::file_to_socket, 65536).empty());
+    EXPECT_EQ(detail::tuning_candidates(sendfile, scenario::file_to_socket, 64u << 20).size(), 2u);
+    // splice into a pipe sink has no pipe of its own: no pipe_size variants.
+    for (const auto& tune : detail::tuning_candidates(splice, scenario::file_to_pipe, 64u << 20))
+        EXPECT_FALSE(tune.pipe_size);
+    const auto stream = detail::tuning_candidates(splice, scenario::stream_to_any, 64u << 20);
+    ASSERT_EQ(stream.size(), 2u);
+    EXPECT_EQ(stream[0].pipe_size, 65536u);
+    EXPECT_EQ(stream[1].pipe_size, 262144u);
+    // A ring's depth can matter at any size.
+    EXPECT_EQ(detail::tuning_candidates(uring_splice, scenario::file_to_pipe, 65536).size(), 2u);
+}
+
+TEST(profile_from_bench, tuning_compares_run_by_run_when_the_rows_have_runs) {
+    // Round 1 was slow for both; the variant is 20 % ahead in 3 rounds of 5 and
+    // only 5 % ahead by the medians — the per-round ratios decide.
+    const auto with_runs = [](nlohmann::json row, std::vector<double> runs) {
+        row["runs"] = nlohmann::json::array();
+        for (double gbps : runs) row["runs"].push_back({{"gbps", gbps}});
+        return row;
+    };
+    nlohmann::json rows = {bench_row("socket-to-file", "splice", 64u << 20, 2.0),
+                           bench_row("socket-to-file", "read-write", 64u << 20, 1.0)};
+    nlohmann::json tuned = {
+        with_runs(bench_row("socket-to-file", "splice", 64u << 20, 10.0), {2, 10, 10, 10, 10}),
+        with_runs(bench_row("socket-to-file", "splice pipe_size=262144", 64u << 20, 10.5), {2.4, 10.5, 10.5, 12, 12})};
+    auto p = detail::profile_from_bench({{"results", rows}, {"tuning_results", tuned}});
+    ASSERT_TRUE(p) << p.error().message();
+    EXPECT_EQ(p->scenarios.at(scenario::stream_to_any).front().tune.pipe_size, 262144u);
 }
 
 TEST(profile, tuning_values_loaded_from_a_file_reach_the_strategy) {
