@@ -55,9 +55,10 @@ struct bench_config {
     unsigned memcpy_attempts = 3;
     // "auto vs best": after the interleaved runs of a cell, auto and the best
     // explicit strategy (by median) are timed again this many rounds, side
-    // by side (A B, B A, …), and the check takes the median of the per-round
-    // ratios. 0: the check compares the medians of the interleaved runs.
-    unsigned confirm_rounds = 9;
+    // by side (A B, B A, …); the check takes the median over the A B + B A
+    // blocks of the geometric mean of their two ratios. 0: the check
+    // compares the medians of the interleaved runs.
+    unsigned confirm_rounds = 10;
     // The methods of a cell; empty = "auto" and every strategy (or the scan
     // methods). `zc tune` uses it to time tuning variants of one strategy
     // ("splice pipe_size=262144", engine/profile_from_bench.hpp).
@@ -161,12 +162,14 @@ std::string_view seed_model(std::string_view strategy) noexcept;
 
 // Statistics used by run_bench, exposed for tests and for `zc tune`.
 double median(std::vector<double> values);
-// The order runs are taken in: strategies interleaved run by run (A B C A B C).
-// Each element is (run index, strategy index).
+// The order runs are taken in: strategies interleaved run by run, each round
+// starting one strategy later (A B C, B C A, C A B). Each element is (run
+// index, strategy index); run i of every strategy is taken in round i.
 std::vector<std::pair<unsigned, std::size_t>> interleaved_order(unsigned runs, std::size_t strategies);
 summary summarize(const std::vector<run_sample>& runs, double memcpy_gbps);
 std::vector<auto_vs_best_entry> compare_auto_with_best(const std::vector<cell_result>& results);
-// The check from paired rounds: auto's and best's GB/s of each round, in order.
+// The check from paired rounds: auto's and best's GB/s of each round, in order
+// (rounds 0, 2, … had auto first; 1, 3, … the best first).
 auto_vs_best_entry compare_paired(const cell_result& automatic, const cell_result& best,
                                   const std::vector<std::pair<double, double>>& rounds);
 

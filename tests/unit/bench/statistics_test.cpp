@@ -23,8 +23,13 @@ TEST(bench_statistics, median_of_odd_and_even_counts) {
 
 TEST(bench_statistics, interleaves_strategies_run_by_run) {
     const auto order = interleaved_order(3, 2);
-    const std::vector<std::pair<unsigned, std::size_t>> expected = {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {2, 0}, {2, 1}};
+    const std::vector<std::pair<unsigned, std::size_t>> expected = {{0, 0}, {0, 1}, {1, 1}, {1, 0}, {2, 0}, {2, 1}};
     EXPECT_EQ(order, expected);
+    // Three strategies: A B C, B C A, C A B — none always runs first.
+    std::vector<std::size_t> firsts;
+    for (const auto& [run, index] : interleaved_order(3, 3))
+        if (firsts.size() == run) firsts.push_back(index);
+    EXPECT_EQ(firsts, (std::vector<std::size_t>{0, 1, 2}));
     EXPECT_TRUE(interleaved_order(0, 4).empty());
     EXPECT_TRUE(interleaved_order(4, 0).empty());
 }
@@ -83,24 +88,28 @@ TEST(bench_statistics, auto_compared_with_the_best_explicit_strategy_per_cell) {
     EXPECT_FALSE(compare_auto_with_best(cells)[0].within_10_percent);
 }
 
-TEST(bench_statistics, paired_check_takes_the_median_of_the_per_round_ratios) {
+TEST(bench_statistics, paired_check_takes_the_median_over_ab_ba_blocks) {
     cell_result automatic, best;
     automatic.which = best.which = scenario::file_to_pipe;
     automatic.size = best.size = 65536;
     automatic.strategy = "auto";
     best.strategy = "splice";
-    // One round where auto ran during a load spike does not decide the cell:
-    // ratios 0.3, 0.95, 1.0, 1.1, 0.92 → median 0.95.
-    const std::vector<std::pair<double, double>> rounds = {{3, 10}, {9.5, 10}, {5, 5}, {11, 10}, {4.6, 5}};
-    const auto entry = compare_paired(automatic, best, rounds);
-    EXPECT_EQ(entry.best_strategy, "splice");
-    EXPECT_EQ(entry.paired_rounds, 5u);
-    EXPECT_DOUBLE_EQ(entry.ratio, 0.95);
-    EXPECT_TRUE(entry.within_10_percent);
-    EXPECT_DOUBLE_EQ(entry.auto_gbps, 5);  // median of 3, 9.5, 5, 11, 4.6
-    EXPECT_DOUBLE_EQ(entry.best_gbps, 10); // median of 10, 10, 5, 10, 5
+    // Whoever runs second is 2x slower (A B: auto fast; B A: auto slow): each
+    // block's geometric mean cancels that, ratio 1.
+    const auto position = compare_paired(automatic, best, {{10, 5}, {5, 10}, {8, 4}, {4, 8}});
+    EXPECT_EQ(position.best_strategy, "splice");
+    EXPECT_EQ(position.paired_rounds, 4u);
+    EXPECT_DOUBLE_EQ(position.ratio, 1);
+    EXPECT_TRUE(position.within_10_percent);
+    // One block hit by a load spike does not decide the cell: blocks 0.3,
+    // 0.95, 1.0 → median 0.95. GB/s are the medians of each side's runs.
+    const auto spike = compare_paired(automatic, best, {{3, 10}, {3, 10}, {9.5, 10}, {9.5, 10}, {5, 5}, {5, 5}});
+    EXPECT_NEAR(spike.ratio, 0.95, 1e-12);
+    EXPECT_TRUE(spike.within_10_percent);
+    EXPECT_DOUBLE_EQ(spike.auto_gbps, 5);   // median of 3, 3, 9.5, 9.5, 5, 5
+    EXPECT_DOUBLE_EQ(spike.best_gbps, 10);  // median of 10, 10, 10, 10, 5, 5
     // Consistently 15 % slower is a miss, however the GB/s swing.
-    const auto slower = compare_paired(automatic, best, {{8.5, 10}, {4.25, 5}, {17, 20}});
+    const auto slower = compare_paired(automatic, best, {{8.5, 10}, {4.25, 5}, {17, 20}, {1.7, 2}});
     EXPECT_NEAR(slower.ratio, 0.85, 1e-12);
     EXPECT_FALSE(slower.within_10_percent);
 }
