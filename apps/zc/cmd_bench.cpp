@@ -161,9 +161,8 @@ void print_report(const bench::bench_config& config, const bench::bench_results&
     }
     if (!r.auto_vs_best.empty()) {
         fmt::print("auto vs best explicit strategy (check: auto within 10% of best). The best is picked on the "
-                   "cell's runs, then it and auto are timed again in {} alternating pairs (A B, B A, …); GB/s are the "
-                   "medians of those runs; the % is the median, over each A B + B A block, of the geometric mean of "
-                   "its two auto/best ratios:\n",
+                   "cell's runs, then it and auto are timed again in {} alternating pairs (A B, B A, …); GB/s and % "
+                   "compare the medians of those runs:\n",
                    config.confirm_rounds);
         unsigned within = 0;
         for (const auto& a : r.auto_vs_best) {

@@ -55,9 +55,8 @@ struct bench_config {
     unsigned memcpy_attempts = 3;
     // "auto vs best": after the interleaved runs of a cell, auto and the best
     // explicit strategy (by median) are timed again this many rounds, side
-    // by side (A B, B A, …); the check takes the median over the A B + B A
-    // blocks of the geometric mean of their two ratios. 0: the check
-    // compares the medians of the interleaved runs.
+    // by side (A B, B A, …), and the check compares the medians of those
+    // runs. 0: the check compares the medians of the cell's runs.
     unsigned confirm_rounds = 10;
     // The methods of a cell; empty = "auto" and every strategy (or the scan
     // methods). `zc tune` uses it to time tuning variants of one strategy
@@ -138,7 +137,7 @@ struct auto_vs_best_entry {
     double auto_gbps;
     std::string best_strategy; // best explicit strategy
     double best_gbps;
-    double ratio;        // auto_gbps / best_gbps, or the median per-round ratio when paired
+    double ratio;        // auto_gbps / best_gbps
     bool within_10_percent;
     unsigned paired_rounds = 0; // bench_config::confirm_rounds that completed (0: medians of the cell)
 };
@@ -168,8 +167,8 @@ double median(std::vector<double> values);
 std::vector<std::pair<unsigned, std::size_t>> interleaved_order(unsigned runs, std::size_t strategies);
 summary summarize(const std::vector<run_sample>& runs, double memcpy_gbps);
 std::vector<auto_vs_best_entry> compare_auto_with_best(const std::vector<cell_result>& results);
-// The check from paired rounds: auto's and best's GB/s of each round, in order
-// (rounds 0, 2, … had auto first; 1, 3, … the best first).
+// The check from paired rounds: auto's and best's GB/s of each round (rounds
+// 0, 2, … had auto first; 1, 3, … the best first); the ratio of the medians.
 auto_vs_best_entry compare_paired(const cell_result& automatic, const cell_result& best,
                                   const std::vector<std::pair<double, double>>& rounds);
 
