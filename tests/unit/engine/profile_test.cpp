@@ -2,6 +2,7 @@
 // that auto takes the profile's first choice and tuning without losing a byte.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include <fstream>
 
@@ -72,6 +73,9 @@ TEST(profile, built_in_is_todays_measured_order) {
     EXPECT_EQ(p.origin, "built-in");
     EXPECT_EQ(p.choose(scenario::file_to_file, 1)->strategy, copy_file_range);
     EXPECT_EQ(p.choose(scenario::file_to_socket, 1u << 30)->strategy, sendfile);
+    EXPECT_EQ(p.choose(scenario::file_to_socket, 65536)->strategy, sendfile);
+    EXPECT_EQ(p.choose(scenario::file_to_socket, 1u << 20)->strategy, splice) << "the measured 1 MiB crossover";
+    EXPECT_EQ(p.choose(scenario::file_to_socket, std::nullopt)->strategy, sendfile);
     EXPECT_EQ(p.choose(scenario::file_to_pipe, std::nullopt)->strategy, splice);
     EXPECT_EQ(p.choose(scenario::file_to_other, 0)->strategy, sendfile);
     EXPECT_EQ(p.choose(scenario::stream_to_any, std::nullopt)->strategy, splice);
@@ -527,6 +531,26 @@ TEST(profile_from_bench, tuning_compares_run_by_run_when_the_rows_have_runs) {
     auto p = detail::profile_from_bench({{"results", rows}, {"tuning_results", tuned}});
     ASSERT_TRUE(p) << p.error().message();
     EXPECT_EQ(p->scenarios.at(scenario::stream_to_any).front().tune.pipe_size, 262144u);
+}
+
+TEST(profile, a_profile_that_leaves_out_a_scenario_gets_the_built_in_bands) {
+    profile p;
+    p.scenarios[scenario::file_to_file] = {{std::nullopt, read_write, {}}};
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    unique_fd a(fds[0]), b(fds[1]);
+    temp_dir dir;
+    write_random_file(dir / "in", 4096, 3);
+    auto file = open_read(dir / "in");
+    auto source = detail::inspect(file.get(), "source");
+    auto sink = detail::inspect(a.get(), "sink");
+    ASSERT_TRUE(source && sink);
+    transfer_options options;
+    options.profile = &p;
+    EXPECT_EQ(detail::auto_chain(*source, *sink, 1u << 20, options).front(), splice);
+    EXPECT_EQ(detail::auto_chain(*source, *sink, 65536, options).front(), sendfile);
+    EXPECT_EQ(auto_choice(fd_kind::regular_file, fd_kind::tcp_socket, 1u << 20, &p).strategy, splice);
+    EXPECT_FALSE(auto_choice(fd_kind::regular_file, fd_kind::tcp_socket, 1u << 20, &p).from_profile);
 }
 
 TEST(profile, tuning_values_loaded_from_a_file_reach_the_strategy) {
