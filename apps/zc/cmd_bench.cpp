@@ -167,11 +167,13 @@ void print_report(const bench::bench_config& config, const bench::bench_results&
         unsigned within = 0;
         for (const auto& a : r.auto_vs_best) {
             within += a.within_10_percent;
-            fmt::print("  {:<15} {:>5} {:<4} auto {:>6.2f} GB/s = {:>4.0f}% of {} ({:.2f} GB/s){}  {}\n",
-                       bench::scenario_name(a.which), size_label(a.size), bench::cache_name(a.cache), a.auto_gbps,
-                       a.ratio * 100, a.best_strategy, a.best_gbps,
+            const bool same = a.auto_strategy == a.best_strategy;
+            fmt::print("  {:<15} {:>5} {:<4} {:<22} {:>6.2f} GB/s = {:>4.0f}% of {} ({:.2f} GB/s){}  {}{}\n",
+                       bench::scenario_name(a.which), size_label(a.size), bench::cache_name(a.cache),
+                       fmt::format("auto ({})", a.auto_strategy), a.auto_gbps, a.ratio * 100, a.best_strategy, a.best_gbps,
                        a.paired_rounds ? "" : " [cell medians: a paired round failed]",
-                       a.within_10_percent ? "ok" : "NOT within 10%");
+                       a.within_10_percent ? "ok" : "NOT within 10%",
+                       !a.within_10_percent && same ? " (auto runs that same strategy: the gap is noise)" : "");
         }
         fmt::print("auto within 10% of best: {} of {} cells{}\n\n", within, r.auto_vs_best.size(),
                    within == r.auto_vs_best.size() ? " — ok" : "");

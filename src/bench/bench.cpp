@@ -11,6 +11,7 @@
 
 #include "bench/bench.hpp"
 #include "bench/scenarios.hpp"
+#include "zerocopy/profile.hpp"
 #include "zerocopy/transfer.hpp"
 
 namespace zc::bench {
@@ -40,6 +41,15 @@ std::uint64_t repeats_for(const bench_config& config, std::uint64_t size, cache_
     // A cold run is one transfer from a dropped cache: repeating it would be warm.
     if (cache == cache_state::cold || size == 0) return 1;
     return std::max<std::uint64_t>(1, (config.min_bytes_per_run + size - 1) / size);
+}
+
+// The strategy auto starts with in a cell, by name.
+std::string auto_pick_for(scenario which, std::uint64_t size) {
+    std::pair<fd_kind, fd_kind> kinds{fd_kind::regular_file, fd_kind::regular_file};
+    if (which == scenario::file_to_socket) kinds.second = fd_kind::tcp_socket;
+    if (which == scenario::file_to_pipe) kinds.second = fd_kind::pipe;
+    if (which == scenario::socket_to_file) kinds.first = fd_kind::tcp_socket;
+    return std::string(strategy_name(auto_choice(kinds.first, kinds.second, size).strategy));
 }
 
 class runner {
@@ -174,6 +184,7 @@ std::expected<bench_results, error> run_bench(const bench_config& config) {
         std::filesystem::remove(source->source, ec);
     }
     if (!config.confirm_rounds) results.auto_vs_best = compare_auto_with_best(results.results);
+    for (auto& entry : results.auto_vs_best) entry.auto_strategy = auto_pick_for(entry.which, entry.size);
     std::sort(results.auto_vs_best.begin(), results.auto_vs_best.end(), [](const auto& a, const auto& b) {
         return std::tie(a.which, a.size, a.cache) < std::tie(b.which, b.size, b.cache);
     });

@@ -140,6 +140,9 @@ struct auto_vs_best_entry {
     double ratio;        // auto_gbps / best_gbps
     bool within_10_percent;
     unsigned paired_rounds = 0; // bench_config::confirm_rounds that completed (0: medians of the cell)
+    // What auto runs first here (zc::auto_choice under the active profile):
+    // when it is best_strategy, a gap between the two is the machine's noise.
+    std::string auto_strategy = {};
 };
 
 struct bench_results {
