@@ -1,5 +1,7 @@
 // run_bench: for each size, cache state and scenario, verify every method
-// once (untimed), then time the verified ones interleaved run by run.
+// once (untimed), time the verified ones interleaved run by run, then time
+// auto and the cell's best explicit strategy again side by side (the check
+// "auto within 10% of best", docs/bench.md).
 #include <signal.h>
 #include <unistd.h>
 
