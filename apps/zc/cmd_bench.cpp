@@ -250,8 +250,8 @@ command add_bench_command(CLI::App& zc) {
         "Measure every strategy: throughput, CPU per GB (sender and receiver), syscalls, context switches, "
         "copy-equivalents against memcpy; every output verified byte-exact");
     app->add_flag("--quick", args->quick,
-                  "About a minute on 2 cores (45 s to 2 min measured on a shared, loaded 2-vCPU VM): sizes "
-                  "64K,1M,64M, 5 runs and 10 auto-vs-best pairs per cell, warm cache only");
+                  "Sizes 64K,1M,64M, 5 runs and 10 auto-vs-best pairs per cell, warm cache only: 22-30 s on a "
+                  "quiet 2-vCPU VM, 45 s to 2 min while other builds load it");
     app->add_option("--sizes", args->sizes, "Comma-separated sizes with K/M/G suffixes (default 4K,64K,1M,64M,1G)")
         ->delimiter(',')
         ->type_name("LIST")
