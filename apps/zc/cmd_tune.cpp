@@ -196,7 +196,7 @@ command add_tune_command(CLI::App& zc) {
                     "Where to write the profile (default: $XDG_CONFIG_HOME/zerocopy/profile.json, else "
                     "~/.config/zerocopy/profile.json)")
         ->type_name("FILE");
-    app->add_flag("--quick", args->quick, "Sizes 64K, 1M, 64M instead of 4K…1G (5 runs each; 35–100 s measured on a shared, loaded 2-vCPU VM)");
+    app->add_flag("--quick", args->quick, "Sizes 64K, 1M, 64M instead of 4K…1G (5 runs each; 25 s on a quiet 2-vCPU VM, up to 100 s loaded)");
     app->add_option("--dir", args->directory,
                     "Where the test files go (a temporary directory inside it, removed afterwards; default: the "
                     "current directory)")
