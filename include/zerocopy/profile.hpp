@@ -70,8 +70,9 @@ struct size_band {
 
 class profile {
 public:
-    // Today's measured order (docs/auto.md): file → file copy-file-range,
-    // file → socket sendfile, file → pipe splice, stream → any splice.
+    // Today's measured defaults (docs/auto.md, section 5): file → file
+    // copy-file-range; file → socket sendfile, but splice from 256 KiB up to
+    // 8 MiB; file → pipe splice; stream → any splice.
     static profile built_in();
 
     // Reads and validates a profile file. Errors name the file and what is
@@ -93,7 +94,7 @@ public:
     const size_band* choose(scenario s, std::optional<std::uint64_t> size) const;
 
     // Bands per scenario, in increasing up_to, any unbounded band last.
-    // Scenarios a profile leaves out use the built-in choice.
+    // Scenarios and sizes a profile leaves out use the built-in profile's band.
     std::map<scenario, std::vector<size_band>> scenarios;
 
     // Where it came from: the file path it was loaded from, or "built-in".

@@ -53,6 +53,15 @@ struct bench_config {
     // memcpy calibration: buffer size and attempts (best of).
     std::size_t memcpy_bytes = 256u << 20;
     unsigned memcpy_attempts = 3;
+    // "auto vs best": after the interleaved runs of a cell, auto and the best
+    // explicit strategy (by median) are timed again this many rounds, side
+    // by side (A B, B A, …), and the check compares the medians of those
+    // runs. 0: the check compares the medians of the cell's runs.
+    unsigned confirm_rounds = 10;
+    // The methods of a cell; empty = "auto" and every strategy (or the scan
+    // methods). `zc tune` uses it to time tuning variants of one strategy
+    // ("splice pipe_size=262144", engine/profile_from_bench.hpp).
+    std::function<std::vector<std::string>(scenario, std::uint64_t size)> methods;
     // Called before each measured cell, e.g. "file-to-socket 64M warm"; may be empty.
     std::function<void(std::string_view)> on_progress;
 };
@@ -130,6 +139,10 @@ struct auto_vs_best_entry {
     double best_gbps;
     double ratio;        // auto_gbps / best_gbps
     bool within_10_percent;
+    unsigned paired_rounds = 0; // bench_config::confirm_rounds that completed (0: medians of the cell)
+    // What auto runs first here (zc::auto_choice under the active profile):
+    // when it is best_strategy, a gap between the two is the machine's noise.
+    std::string auto_strategy = {};
 };
 
 struct bench_results {
@@ -151,11 +164,16 @@ std::string_view seed_model(std::string_view strategy) noexcept;
 
 // Statistics used by run_bench, exposed for tests and for `zc tune`.
 double median(std::vector<double> values);
-// The order runs are taken in: strategies interleaved run by run (A B C A B C).
-// Each element is (run index, strategy index).
+// The order runs are taken in: strategies interleaved run by run, each round
+// starting one strategy later (A B C, B C A, C A B). Each element is (run
+// index, strategy index); run i of every strategy is taken in round i.
 std::vector<std::pair<unsigned, std::size_t>> interleaved_order(unsigned runs, std::size_t strategies);
 summary summarize(const std::vector<run_sample>& runs, double memcpy_gbps);
 std::vector<auto_vs_best_entry> compare_auto_with_best(const std::vector<cell_result>& results);
+// The check from paired rounds: auto's and best's GB/s of each round (rounds
+// 0, 2, … had auto first; 1, 3, … the best first); the ratio of the medians.
+auto_vs_best_entry compare_paired(const cell_result& automatic, const cell_result& best,
+                                  const std::vector<std::pair<double, double>>& rounds);
 
 // Best of `attempts` memcpy of `bytes` between two buffers, in GB/s.
 double calibrate_memcpy(std::size_t bytes, unsigned attempts);

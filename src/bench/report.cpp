@@ -120,7 +120,9 @@ nlohmann::json to_json(const bench_results& results) {
                                {"best_strategy", a.best_strategy},
                                {"best_gbps", a.best_gbps},
                                {"ratio", a.ratio},
-                               {"within_10_percent", a.within_10_percent}});
+                               {"within_10_percent", a.within_10_percent},
+                               {"paired_rounds", a.paired_rounds},
+                               {"auto_strategy", a.auto_strategy}});
     json skipped = json::array();
     for (const auto& s : results.skipped)
         skipped.push_back({{"scenario", scenario_name(s.which)}, {"strategy", s.strategy}, {"reason", s.reason}});
@@ -168,7 +170,8 @@ std::expected<bench_results, std::string> from_json(const nlohmann::json& docume
                                     parse_enum<cache_state>(a.at("cache"), parse_cache, "cache state"),
                                     a.at("auto_gbps").get<double>(), a.at("best_strategy").get<std::string>(),
                                     a.at("best_gbps").get<double>(), a.at("ratio").get<double>(),
-                                    a.at("within_10_percent").get<bool>()});
+                                    a.at("within_10_percent").get<bool>(), a.value("paired_rounds", 0u),
+                                    a.value("auto_strategy", std::string())});
     for (const auto& s : document.value("skipped", json::array()))
         out.skipped.push_back({parse_enum<scenario>(s.at("scenario"), parse_scenario, "scenario"),
                                s.at("strategy").get<std::string>(), s.at("reason").get<std::string>()});

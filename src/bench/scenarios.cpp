@@ -31,6 +31,8 @@
 #include <vector>
 
 #include "bench/measure.hpp"
+#include "engine/auto_select.hpp"
+#include "engine/profile_from_bench.hpp"
 #include "zerocopy/strategy.hpp"
 #include "zerocopy/transfer.hpp"
 
@@ -143,12 +145,53 @@ std::expected<unique_fd, error> accept_one(const listener& l) {
     }
 }
 
+// A forked child at the other end of a loopback TCP connection.
+struct connected_child {
+    unique_fd connection; // the parent's end
+    pid_t pid = -1;
+};
+
+// Forks a child that connects to a fresh loopback listener and exits with
+// body(its socket); the parent accepts. The child is reaped on failure.
+template <class Body>
+std::expected<connected_child, error> fork_connected_child(Body body) {
+    auto l = listen_loopback();
+    if (!l) return std::unexpected(l.error());
+    drain_buffer(); // allocated before the fork, so the child does not fault it in on the clock
+    auto child = fork_child([&] {
+        const int s = connect_loopback(l->address);
+        return s < 0 ? 5 : body(s);
+    });
+    if (!child) return std::unexpected(child.error());
+    auto connection = accept_one(*l);
+    if (!connection) {
+        (void)reap(*child);
+        return std::unexpected(connection.error());
+    }
+    return connected_child{std::move(*connection), *child};
+}
+
+struct pipe_ends {
+    unique_fd read_end, write_end;
+};
+
+std::expected<pipe_ends, error> make_pipe() {
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) != 0) return std::unexpected(errno_error("pipe2"));
+    return pipe_ends{unique_fd(ends[0]), unique_fd(ends[1])};
+}
+
+// "auto", a strategy, or a strategy with tuning values (zc tune's variants).
 transfer_options options_for(const std::string& method, std::optional<std::uint64_t> offset, std::uint64_t length) {
     transfer_options o;
-    o.strategy = *parse_strategy(method);
     o.offset = offset;
     o.length = length;
     o.guard_sigpipe = false; // zc ignores SIGPIPE; the bench does the same (run_bench)
+    if (method != "auto") {
+        const auto parsed = zc::detail::parse_tuned_strategy(method); // checked by refusal() before any run
+        o.strategy = parsed->strategy;
+        zc::detail::apply_tuning(parsed->tune, o);
+    }
     return o;
 }
 
@@ -160,11 +203,47 @@ std::expected<unique_fd, error> create_file(const std::filesystem::path& path) {
     return fd;
 }
 
+// A file a scenario writes into; removed when it goes out of scope.
+class output_file {
+public:
+    static std::expected<output_file, error> create(std::filesystem::path path) {
+        auto fd = create_file(path);
+        if (!fd) return std::unexpected(fd.error());
+        return output_file(std::move(path), std::move(*fd));
+    }
+    output_file(output_file&& other) noexcept = default;
+    output_file& operator=(output_file&&) = delete;
+    ~output_file() {
+        if (path_.empty()) return;
+        fd_.reset();
+        std::error_code ignored;
+        std::filesystem::remove(path_, ignored);
+    }
+    int get() const noexcept { return fd_.get(); }
+    // What the file holds, for verification (0 when not verifying).
+    std::expected<std::uint64_t, error> hash_if(bool wanted) const {
+        if (!wanted) return 0;
+        return hash_file(fd_.get());
+    }
+
+private:
+    output_file(std::filesystem::path path, unique_fd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+    std::filesystem::path path_;
+    unique_fd fd_;
+};
+
 // What one run of a scenario returns besides its figures.
 struct timed {
     run_sample sample;
     std::uint64_t received_hash = 0;
 };
+
+timed start_sample(const fixture& source, std::uint64_t repeats) {
+    timed t;
+    t.sample.repeats = repeats;
+    t.sample.bytes = source.size * repeats;
+    return t;
+}
 
 void add_usage(run_sample& s, const usage& u, bool sender) {
     if (sender) {
@@ -184,22 +263,29 @@ double since(clock_type::time_point start) {
     return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
+// `repeats` transfers with the method under test, counting their syscalls;
+// stops at the first error.
+std::optional<error> transfer_repeatedly(const std::string& method, int source, int sink,
+                                         std::optional<std::uint64_t> offset, std::uint64_t length,
+                                         std::uint64_t repeats, run_sample& sample) {
+    const auto options = options_for(method, offset, length);
+    for (std::uint64_t r = 0; r < repeats; ++r) {
+        auto stats = transfer(source, sink, options);
+        if (!stats) return stats.error();
+        sample.syscalls += stats->syscalls;
+    }
+    return std::nullopt;
+}
+
 // The file goes out `repeats` times; `sink` is the parent's end; the child
 // (already running) acknowledges on `ack` once it has read everything.
 std::expected<timed, error> send_file_repeatedly(const std::string& method, const fixture& source,
                                                  std::uint64_t repeats, unique_fd sink, int ack, bool is_socket,
                                                  pid_t child) {
-    timed t;
-    t.sample.repeats = repeats;
-    t.sample.bytes = source.size * repeats;
+    timed t = start_sample(source, repeats);
     const usage before = usage::of_thread();
     const auto start = clock_type::now();
-    std::optional<error> failed;
-    for (std::uint64_t r = 0; r < repeats && !failed; ++r) {
-        auto stats = transfer(source.fd.get(), sink.get(), options_for(method, 0, source.size));
-        if (!stats) failed = stats.error();
-        else t.sample.syscalls += stats->syscalls;
-    }
+    const auto failed = transfer_repeatedly(method, source.fd.get(), sink.get(), 0, source.size, repeats, t.sample);
     if (is_socket) ::shutdown(sink.get(), SHUT_WR);
     else sink.reset();
     const bool acknowledged = read_all(ack, &t.received_hash, sizeof t.received_hash);
@@ -216,76 +302,62 @@ std::expected<timed, error> send_file_repeatedly(const std::string& method, cons
 
 std::expected<timed, error> file_to_socket(const std::string& method, const fixture& source, std::uint64_t repeats,
                                            bool hash) {
-    auto l = listen_loopback();
-    if (!l) return std::unexpected(l.error());
-    drain_buffer();
-    auto child = fork_child([&] {
-        const int s = connect_loopback(l->address);
-        return s < 0 ? 5 : drain(s, hash, s);
-    });
-    if (!child) return std::unexpected(child.error());
-    auto connection = accept_one(*l);
-    if (!connection) {
-        (void)reap(*child);
-        return std::unexpected(connection.error());
-    }
-    const int ack = connection->get();
-    return send_file_repeatedly(method, source, repeats, std::move(*connection), ack, true, *child);
+    auto peer = fork_connected_child([&](int s) { return drain(s, hash, s); });
+    if (!peer) return std::unexpected(peer.error());
+    const int ack = peer->connection.get();
+    return send_file_repeatedly(method, source, repeats, std::move(peer->connection), ack, true, peer->pid);
 }
 
 std::expected<timed, error> file_to_pipe(const std::string& method, const fixture& source, std::uint64_t repeats,
                                          bool hash) {
-    int data[2], ack[2];
-    if (::pipe2(data, O_CLOEXEC) != 0) return std::unexpected(errno_error("pipe2"));
-    unique_fd data_read(data[0]), data_write(data[1]);
-    if (::pipe2(ack, O_CLOEXEC) != 0) return std::unexpected(errno_error("pipe2"));
-    unique_fd ack_read(ack[0]), ack_write(ack[1]);
+    auto data = make_pipe();
+    if (!data) return std::unexpected(data.error());
+    auto ack = make_pipe();
+    if (!ack) return std::unexpected(ack.error());
     drain_buffer();
     auto child = fork_child([&] {
-        data_write.reset();
-        return drain(data_read.get(), hash, ack_write.get());
+        data->write_end.reset();
+        return drain(data->read_end.get(), hash, ack->write_end.get());
     });
     if (!child) return std::unexpected(child.error());
-    data_read.reset();
-    ack_write.reset();
-    return send_file_repeatedly(method, source, repeats, std::move(data_write), ack_read.get(), false, *child);
+    data->read_end.reset();
+    ack->write_end.reset();
+    return send_file_repeatedly(method, source, repeats, std::move(data->write_end), ack->read_end.get(), false,
+                                *child);
+}
+
+// One copy made durable: the figure an application that fsyncs sees.
+std::expected<double, error> durable_copy_seconds(const std::string& method, const fixture& source) {
+    auto durable = output_file::create(source.directory / "durable.out");
+    if (!durable) return std::unexpected(durable.error());
+    const auto start = clock_type::now();
+    auto stats = transfer(source.fd.get(), durable->get(), options_for(method, 0, source.size));
+    if (!stats) return std::unexpected(stats.error());
+    if (::fdatasync(durable->get()) != 0) return std::unexpected(errno_error("fdatasync"));
+    return since(start);
 }
 
 std::expected<timed, error> file_to_file(const std::string& method, const fixture& source, std::uint64_t repeats,
                                          bool hash, bool durable_too) {
-    const auto target = source.directory / "copy.out";
-    auto sink = create_file(target);
-    if (!sink) return std::unexpected(sink.error());
-    timed t;
-    t.sample.repeats = repeats;
-    t.sample.bytes = source.size * repeats;
-    const usage before = usage::of_thread();
-    auto start = clock_type::now();
-    for (std::uint64_t r = 0; r < repeats; ++r) { // the copy grows: repeats × size bytes
-        auto stats = transfer(source.fd.get(), sink->get(), options_for(method, 0, source.size));
-        if (!stats) return std::unexpected(stats.error());
-        t.sample.syscalls += stats->syscalls;
+    timed t = start_sample(source, repeats);
+    {
+        auto sink = output_file::create(source.directory / "copy.out");
+        if (!sink) return std::unexpected(sink.error());
+        const usage before = usage::of_thread();
+        const auto start = clock_type::now();
+        // The copy grows: repeats × size bytes.
+        if (auto failed = transfer_repeatedly(method, source.fd.get(), sink->get(), 0, source.size, repeats, t.sample))
+            return std::unexpected(*failed);
+        t.sample.seconds = since(start);
+        add_usage(t.sample, usage::of_thread() - before, true);
+        auto received = sink->hash_if(hash);
+        if (!received) return std::unexpected(received.error());
+        t.received_hash = *received;
     }
-    t.sample.seconds = since(start);
-    add_usage(t.sample, usage::of_thread() - before, true);
-    if (hash) {
-        auto h = hash_file(sink->get());
-        if (!h) return std::unexpected(h.error());
-        t.received_hash = *h;
-    }
-    sink->reset();
-    std::filesystem::remove(target);
     if (durable_too) {
-        // One copy made durable: the figure an application that fsyncs sees.
-        auto durable = create_file(target);
-        if (!durable) return std::unexpected(durable.error());
-        start = clock_type::now();
-        auto stats = transfer(source.fd.get(), durable->get(), options_for(method, 0, source.size));
-        if (!stats) return std::unexpected(stats.error());
-        if (::fdatasync(durable->get()) != 0) return std::unexpected(errno_error("fdatasync"));
-        t.sample.durable_seconds = since(start);
-        durable->reset();
-        std::filesystem::remove(target);
+        auto seconds = durable_copy_seconds(method, source);
+        if (!seconds) return std::unexpected(seconds.error());
+        t.sample.durable_seconds = *seconds;
     }
     return t;
 }
@@ -296,79 +368,69 @@ struct sender_report {
     int status = 0;
 };
 
-std::expected<timed, error> socket_to_file(const std::string& method, const fixture& source, std::uint64_t repeats,
-                                           bool hash) {
-    auto l = listen_loopback();
-    if (!l) return std::unexpected(l.error());
-    int report_pipe[2];
-    if (::pipe2(report_pipe, O_CLOEXEC) != 0) return std::unexpected(errno_error("pipe2"));
-    unique_fd report_read(report_pipe[0]), report_write(report_pipe[1]);
-    const std::size_t size = source.size;
-    auto child = fork_child([&] {
-        sender_report report;
-        const int s = connect_loopback(l->address);
-        void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, source.fd.get(), 0);
-        char go = 0;
-        if (s < 0 || map == MAP_FAILED || !read_all(s, &go, 1)) return 5;
-        const usage before = usage::of_thread();
-        for (std::uint64_t r = 0; r < repeats; ++r) {
-            const char* p = static_cast<const char*>(map);
-            std::size_t left = size;
-            while (left) {
-                const ssize_t n = ::send(s, p, left, MSG_NOSIGNAL);
-                if (n < 0 && errno == EINTR) continue;
-                if (n <= 0) return 6;
-                p += n;
-                left -= static_cast<std::size_t>(n);
-            }
+// Child body of socket-to-file: maps the file (populated before the clock
+// starts), waits for the one-byte "go", sends the mapping `repeats` times,
+// and writes its own CPU from "go" to the end to `report_fd`.
+int send_mapping(int socket, const fixture& source, std::uint64_t repeats, int report_fd) {
+    void* map = ::mmap(nullptr, source.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, source.fd.get(), 0);
+    char go = 0;
+    if (map == MAP_FAILED || !read_all(socket, &go, 1)) return 5;
+    const usage before = usage::of_thread();
+    for (std::uint64_t r = 0; r < repeats; ++r) {
+        const char* p = static_cast<const char*>(map);
+        std::size_t left = source.size;
+        while (left) {
+            const ssize_t n = ::send(socket, p, left, MSG_NOSIGNAL);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return 6;
+            p += n;
+            left -= static_cast<std::size_t>(n);
         }
-        report.used = usage::of_thread() - before;
-        ::close(s);
-        return write_all(report_write.get(), &report, sizeof report) ? 0 : 7;
-    });
-    if (!child) return std::unexpected(child.error());
-    report_write.reset();
-    auto connection = accept_one(*l);
-    if (!connection) {
-        (void)reap(*child);
-        return std::unexpected(connection.error());
     }
-    const auto target = source.directory / "received.out";
-    auto sink = create_file(target);
-    if (!sink) {
-        (void)reap(*child);
-        return std::unexpected(sink.error());
-    }
-    timed t;
-    t.sample.repeats = repeats;
-    t.sample.bytes = source.size * repeats;
-    std::optional<error> failed;
+    sender_report report;
+    report.used = usage::of_thread() - before;
+    ::close(socket);
+    return write_all(report_fd, &report, sizeof report) ? 0 : 7;
+}
+
+// The parent of socket-to-file: says "go", then receives `repeats` copies
+// into `sink` with the method under test, on the clock.
+std::optional<error> receive_repeatedly(const std::string& method, const fixture& source, std::uint64_t repeats,
+                                        int connection, int sink, run_sample& sample) {
     const usage before = usage::of_thread();
     const auto start = clock_type::now();
     const char go = 1;
-    if (!write_all(connection->get(), &go, 1)) failed = errno_error("send go");
-    for (std::uint64_t r = 0; r < repeats && !failed; ++r) {
-        auto stats = transfer(connection->get(), sink->get(), options_for(method, std::nullopt, source.size));
-        if (!stats) failed = stats.error();
-        else t.sample.syscalls += stats->syscalls;
-    }
-    t.sample.seconds = since(start);
-    add_usage(t.sample, usage::of_thread() - before, false); // the receiver is in-process here
-    connection->reset();
-    sender_report report;
-    const bool reported = read_all(report_read.get(), &report, sizeof report);
-    auto reaped = reap(*child);
+    std::optional<error> failed;
+    if (!write_all(connection, &go, 1)) failed = errno_error("send go");
+    else failed = transfer_repeatedly(method, connection, sink, std::nullopt, source.size, repeats, sample);
+    sample.seconds = since(start);
+    add_usage(sample, usage::of_thread() - before, false); // the receiver is in-process here
+    return failed;
+}
+
+std::expected<timed, error> socket_to_file(const std::string& method, const fixture& source, std::uint64_t repeats,
+                                           bool hash) {
+    auto report = make_pipe();
+    if (!report) return std::unexpected(report.error());
+    auto sink = output_file::create(source.directory / "received.out");
+    if (!sink) return std::unexpected(sink.error());
+    auto peer = fork_connected_child([&](int s) { return send_mapping(s, source, repeats, report->write_end.get()); });
+    if (!peer) return std::unexpected(peer.error());
+    report->write_end.reset();
+
+    timed t = start_sample(source, repeats);
+    const auto failed = receive_repeatedly(method, source, repeats, peer->connection.get(), sink->get(), t.sample);
+    peer->connection.reset();
+    sender_report sent;
+    const bool reported = read_all(report->read_end.get(), &sent, sizeof sent);
+    auto reaped = reap(peer->pid);
     if (failed) return std::unexpected(*failed);
     if (!reaped) return std::unexpected(reaped.error());
     if (!reported) return std::unexpected(error::from_errno(EIO, "sender did not report"));
-    add_usage(t.sample, report.used, true);
-    if (hash) {
-        auto h = hash_file(sink->get());
-        if (!h) return std::unexpected(h.error());
-        t.received_hash = *h;
-    }
-    sink->reset();
-    std::filesystem::remove(target);
+    add_usage(t.sample, sent.used, true);
+    auto received = sink->hash_if(hash);
+    if (!received) return std::unexpected(received.error());
+    t.received_hash = *received;
     return t;
 }
 
@@ -388,10 +450,10 @@ std::expected<timed, error> run_transfer(scenario which, const std::string& meth
 // any process is forked.
 std::optional<error> refusal(scenario which, const std::string& method) {
     if (which == scenario::scan) return std::nullopt;
-    const auto id = parse_strategy(method);
-    if (!id) return error::from(errc::unsupported_pair, "unknown strategy " + method);
-    if (*id == strategy_id::automatic) return std::nullopt;
-    const auto& info = describe_strategy(*id);
+    if (method == "auto") return std::nullopt;
+    const auto parsed = zc::detail::parse_tuned_strategy(method);
+    if (!parsed) return error::from(errc::unsupported_pair, "unknown strategy " + method);
+    const auto& info = describe_strategy(parsed->strategy);
     if (!info.available) return error::from(errc::strategy_unavailable, method + ": " + info.reason);
     return std::nullopt;
 }

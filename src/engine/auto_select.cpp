@@ -42,6 +42,11 @@ std::span<const strategy_id> default_chain(scenario s) noexcept {
     return stream_to_any_chain;
 }
 
+const size_band* built_in_band(scenario s, std::optional<std::uint64_t> size) {
+    static const profile built_in = profile::built_in();
+    return built_in.choose(s, size);
+}
+
 void apply_tuning(const tuning& tune, transfer_options& options) noexcept {
     static const transfer_options defaults;
     fill(options.chunk_size, defaults.chunk_size, tune.chunk_size);
@@ -66,6 +71,8 @@ std::vector<strategy_id> auto_chain(const endpoint& source, const endpoint& sink
         // The tuning was measured for this strategy; it only applies when the
         // strategy can serve the pair at all.
         if (!ops_for(band->strategy).refuses(source, sink)) apply_tuning(band->tune, options);
+    } else {
+        order.push_back(built_in_band(s, total)->strategy); // what the profile leaves out
     }
     for (strategy_id id : default_chain(s))
         if (std::find(order.begin(), order.end(), id) == order.end()) order.push_back(id);

@@ -14,12 +14,18 @@
 namespace zc::detail {
 
 // The built-in chain for a scenario, best first, ending in read-write. The
-// built-in profile's choice is its first entry.
+// built-in profile's choice is its first entry, except in the size bands it
+// measured otherwise (file → socket: splice above 256 KiB up to 8 MiB).
 std::span<const strategy_id> default_chain(scenario s) noexcept;
 
+// The built-in profile's band for a scenario and size (never null: the last
+// band of every scenario is unbounded).
+const size_band* built_in_band(scenario s, std::optional<std::uint64_t> size);
+
 // The candidate chain for this pair, best first: the profile's choice for the
-// scenario and size (options.profile, else the active profile), then the
-// default chain without repeats. Strategies that refuse the pair are already
+// scenario and size (options.profile, else the active profile; the built-in
+// profile's where that one says nothing), then the default chain without
+// repeats. Strategies that refuse the pair are already
 // left out; unavailable ones are not (the engine records skipping them as a
 // fallback). Applies the chosen band's tuning to `options` where the caller
 // left a value at its default (docs/auto.md).

@@ -224,6 +224,14 @@ scenario scenario_for(fd_kind source, fd_kind sink) noexcept {
 profile profile::built_in() {
     profile p;
     for (scenario s : scenario_list) p.scenarios[s] = {size_band{std::nullopt, detail::default_chain(s).front(), {}}};
+    // file → socket, 1 MiB: splice (through its own 1 MiB pipe) ÷ sendfile
+    // was 1.17 by the median of 12 `zc bench --quick` runs, ≥ 1.10 in 6 and
+    // ≤ 0.91 in 1; sendfile won at 64 KiB (0.74) and they tie at 64 MiB.
+    // Edges at the geometric midpoints, as `zc tune` draws them (docs/auto.md,
+    // section 5).
+    p.scenarios[scenario::file_to_socket] = {{256u << 10, strategy_id::sendfile, {}},
+                                             {8u << 20, strategy_id::splice, {}},
+                                             {std::nullopt, strategy_id::sendfile, {}}};
     return p;
 }
 
@@ -376,6 +384,7 @@ auto_pick auto_choice(fd_kind source, fd_kind sink, std::optional<std::uint64_t>
     std::vector<std::pair<strategy_id, bool>> order; // strategy, from the profile
     const size_band* band = p->choose(s, size);
     if (band) order.emplace_back(band->strategy, true);
+    else order.emplace_back(detail::built_in_band(s, size)->strategy, false);
     for (strategy_id id : detail::default_chain(s)) order.emplace_back(id, false);
     for (const auto& [id, from_profile] : order) {
         if (detail::availability(id)) continue;

@@ -7,6 +7,8 @@
 #include "engine/auto_select.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <iterator>
 #include <cmath>
 #include <map>
 #include <system_error>
@@ -16,15 +18,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::optional<scenario> profile_scenario(const std::string& bench_name) {
-    if (auto s = parse_scenario(bench_name)) return s;
-    // socket-to-file, pipe-to-socket, …: the source is a stream.
-    if (bench_name.starts_with("socket-to-") || bench_name.starts_with("pipe-to-") ||
-        bench_name.starts_with("stream-to-"))
-        return scenario::stream_to_any;
-    return std::nullopt; // "scan" and anything else that is not a transfer
-}
-
 // A measured strategy must beat the built-in choice by this much to replace
 // it: on a shared 2-vCPU machine, medians of 3 runs of the same strategy
 // differ by more than 5 % (docs/auto.md), and a band built on noise would
@@ -33,6 +26,75 @@ constexpr double replace_margin = 1.10;
 
 error bad_results(const std::string& what) {
     return {std::make_error_code(std::errc::invalid_argument), "bench results: " + what};
+}
+
+constexpr std::size_t kib = 1024, mib = 1024 * 1024;
+
+// The tuning knobs by name, as in the profile file.
+struct knob {
+    std::string_view name;
+    std::optional<std::size_t> tuning::*size_field;
+    bool depth; // uring_depth (unsigned) instead of a size
+};
+constexpr knob knobs[] = {
+    {"chunk_size", &tuning::chunk_size, false},   {"buffer_size", &tuning::buffer_size, false},
+    {"pipe_size", &tuning::pipe_size, false},     {"mmap_window", &tuning::mmap_window, false},
+    {"uring_depth", nullptr, true},
+};
+
+// One verified row of a results array: where, what, and its median GB/s.
+struct bench_row {
+    scenario which;
+    std::uint64_t size;
+    tuned_strategy method;
+    double gbps;              // median
+    std::vector<double> runs; // GB/s of each run, in the bench's interleaved order (may be empty)
+};
+
+double median_of(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    const std::size_t mid = values.size() / 2;
+    return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+// How much faster `variant` was than `defaults`: the median of the per-run
+// ratios when both have runs (run i of each was taken in the same round of
+// the interleaved order, so they saw the same machine load), else the ratio
+// of the medians.
+double speedup(const bench_row& variant, const bench_row& defaults) {
+    const std::size_t n = std::min(variant.runs.size(), defaults.runs.size());
+    std::vector<double> ratios;
+    for (std::size_t i = 0; i < n; ++i)
+        if (defaults.runs[i] > 0) ratios.push_back(variant.runs[i] / defaults.runs[i]);
+    return ratios.empty() ? variant.gbps / defaults.gbps : median_of(std::move(ratios));
+}
+
+// The usable rows (verified, an explicit strategy, a transfer scenario, a
+// positive median), warm ones only when there are any.
+std::vector<bench_row> usable_rows(const json& results) {
+    bool any_warm = false;
+    for (const auto& row : results)
+        if (row.is_object() && row.value("cache", std::string()) == "warm") any_warm = true;
+    std::vector<bench_row> rows;
+    for (const auto& row : results) {
+        if (!row.is_object() || !row.value("verified", false)) continue;
+        if (any_warm && row.value("cache", std::string()) != "warm") continue;
+        const auto s = profile_scenario(row.value("scenario", std::string()));
+        const auto method = parse_tuned_strategy(row.value("strategy", std::string()));
+        if (!s || !method) continue;
+        if (!row.contains("size") || !row["size"].is_number_unsigned()) continue;
+        const auto median = row.find("median");
+        if (median == row.end() || !median->is_object() || !median->contains("gbps") || !(*median)["gbps"].is_number())
+            continue;
+        const double gbps = (*median)["gbps"].get<double>();
+        if (!std::isfinite(gbps) || gbps <= 0) continue;
+        std::vector<double> runs;
+        if (const auto list = row.find("runs"); list != row.end() && list->is_array())
+            for (const auto& run : *list)
+                if (run.is_object() && run.contains("gbps") && run["gbps"].is_number()) runs.push_back(run["gbps"].get<double>());
+        rows.push_back({*s, row["size"].get<std::uint64_t>(), *method, gbps, std::move(runs)});
+    }
+    return rows;
 }
 
 } // namespace
@@ -52,57 +114,171 @@ std::string describe_bench_machine(const json& machine) {
     return text;
 }
 
+std::optional<scenario> profile_scenario(const std::string& bench_name) {
+    if (auto s = parse_scenario(bench_name)) return s;
+    // socket-to-file, pipe-to-socket, …: the source is a stream.
+    if (bench_name.starts_with("socket-to-") || bench_name.starts_with("pipe-to-") ||
+        bench_name.starts_with("stream-to-"))
+        return scenario::stream_to_any;
+    return std::nullopt; // "scan" and anything else that is not a transfer
+}
+
+std::optional<tuned_strategy> parse_tuned_strategy(std::string_view text) {
+    std::vector<std::string_view> words;
+    for (std::size_t at = 0; at <= text.size();) {
+        const std::size_t end = std::min(text.find(' ', at), text.size());
+        words.push_back(text.substr(at, end - at));
+        at = end + 1;
+    }
+    const auto id = parse_strategy(words.front());
+    if (!id || *id == strategy_id::automatic) return std::nullopt;
+    tuned_strategy method{*id, {}};
+    for (std::size_t i = 1; i < words.size(); ++i) {
+        const auto equals = words[i].find('=');
+        if (equals == std::string_view::npos) return std::nullopt;
+        const auto key = words[i].substr(0, equals), digits = words[i].substr(equals + 1);
+        std::size_t value = 0;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+        if (ec != std::errc() || end != digits.data() + digits.size() || value == 0) return std::nullopt;
+        const auto found =
+            std::find_if(std::begin(knobs), std::end(knobs), [&](const knob& k) { return k.name == key; });
+        if (found == std::end(knobs)) return std::nullopt;
+        if (found->depth) method.tune.uring_depth = static_cast<unsigned>(value);
+        else method.tune.*(found->size_field) = value;
+    }
+    return method;
+}
+
+std::string tuned_strategy_name(const tuned_strategy& method) {
+    std::string name(strategy_name(method.strategy));
+    for (const auto& k : knobs) {
+        const std::optional<std::size_t> value =
+            k.depth ? (method.tune.uring_depth ? std::optional<std::size_t>(*method.tune.uring_depth) : std::nullopt)
+                    : method.tune.*(k.size_field);
+        if (!value) continue;
+        name.append(" ").append(k.name).append("=").append(std::to_string(*value));
+    }
+    return name;
+}
+
+std::vector<tuning> tuning_candidates(strategy_id id, scenario s, std::uint64_t size) {
+    // Around each default (transfer_options, the strategy files): one smaller,
+    // one larger, where the knob changes how the work is cut — syscalls per
+    // GB against the cache footprint of a buffer, a pipe or a burst of
+    // in-flight requests. A variant that cannot change this transfer is left
+    // out: timing it would only let noise pick a "winner".
+    std::vector<tuning> out;
+    // Buffer, chunk and pipe sizes cut the transfer only below its size.
+    const auto sized = [&](std::optional<std::size_t> tuning::*field, std::size_t default_value,
+                           std::initializer_list<std::size_t> values) {
+        for (const std::size_t v : values)
+            if (std::min(v, default_value) < size) {
+                tuning t;
+                t.*field = v;
+                out.push_back(t);
+            }
+    };
+    const auto depths = [&](std::initializer_list<unsigned> values) {
+        for (const unsigned v : values) {
+            tuning t;
+            t.uring_depth = v;
+            out.push_back(t);
+        }
+    };
+    // splice and uring-splice go straight into a pipe sink: their own pipe
+    // (pipe_size) is only used towards other sinks.
+    const bool private_pipe = s != scenario::file_to_pipe;
+    switch (id) {
+    case strategy_id::read_write: sized(&tuning::buffer_size, 128 * kib, {32 * kib, 1 * mib}); break;
+    case strategy_id::direct_io: sized(&tuning::buffer_size, 128 * kib, {1 * mib, 4 * mib}); break;
+    case strategy_id::mmap_write: sized(&tuning::chunk_size, 1 * mib, {256 * kib, 4 * mib}); break;
+    case strategy_id::sendfile: sized(&tuning::chunk_size, 0x7ffff000, {256 * kib, 4 * mib}); break;
+    case strategy_id::copy_file_range: sized(&tuning::chunk_size, 256 * mib, {1 * mib, 16 * mib}); break;
+    case strategy_id::splice:
+        if (private_pipe) sized(&tuning::pipe_size, 1 * mib, {64 * kib, 256 * kib});
+        else sized(&tuning::chunk_size, 1 * mib, {256 * kib, 4 * mib});
+        break;
+    case strategy_id::uring_splice:
+        depths({2, 32});
+        if (private_pipe) sized(&tuning::pipe_size, 1 * mib, {256 * kib});
+        break;
+    case strategy_id::uring_send_zc:
+        depths({2, 32});
+        sized(&tuning::chunk_size, 1 * mib, {256 * kib});
+        break;
+    case strategy_id::msg_zerocopy: sized(&tuning::chunk_size, 1 * mib, {256 * kib, 4 * mib}); break;
+    case strategy_id::automatic: break;
+    }
+    return out;
+}
+
+namespace {
+
+// The tuning of the fastest variant of `id` at (s, size) in the tuning run,
+// when it beats the defaults of that same run by the margin.
+tuning best_tuning(const std::vector<bench_row>& tuning_rows, scenario s, std::uint64_t size, strategy_id id) {
+    const bench_row* defaults = nullptr;
+    std::vector<const bench_row*> variants;
+    for (const auto& row : tuning_rows) {
+        if (row.which != s || row.size != size || row.method.strategy != id) continue;
+        if (!row.method.tune.empty()) variants.push_back(&row);
+        else if (!defaults || row.gbps > defaults->gbps) defaults = &row;
+    }
+    if (!defaults) return {};
+    double best = replace_margin;
+    tuning chosen;
+    for (const auto* variant : variants)
+        if (const double gain = speedup(*variant, *defaults); gain >= best) {
+            best = gain;
+            chosen = variant->method.tune;
+        }
+    return chosen;
+}
+
+} // namespace
+
 std::expected<profile, error> profile_from_bench(const json& document, std::string measured_at) {
     if (!document.is_object() || !document.contains("results") || !document["results"].is_array())
         return std::unexpected(bad_results("expected an object with a 'results' array"));
-    const json& results = document["results"];
-    bool any_warm = false;
-    for (const auto& row : results)
-        if (row.is_object() && row.value("cache", std::string()) == "warm") any_warm = true;
-
-    // scenario → size → strategy → best median seen.
+    // scenario → size → strategy → best median seen (default tuning only:
+    // the strategies are compared as they come).
     std::map<scenario, std::map<std::uint64_t, std::map<strategy_id, double>>> measured;
-    for (const auto& row : results) {
-        if (!row.is_object() || !row.value("verified", false)) continue;
-        if (any_warm && row.value("cache", std::string()) != "warm") continue;
-        const auto s = profile_scenario(row.value("scenario", std::string()));
-        const auto id = parse_strategy(row.value("strategy", std::string()));
-        if (!s || !id || *id == strategy_id::automatic) continue;
-        if (!row.contains("size") || !row["size"].is_number_unsigned()) continue;
-        const auto size = row["size"].get<std::uint64_t>();
-        const auto median = row.find("median");
-        if (median == row.end() || !median->is_object() || !median->contains("gbps") || !(*median)["gbps"].is_number())
-            continue;
-        const double gbps = (*median)["gbps"].get<double>();
-        if (!std::isfinite(gbps) || gbps <= 0) continue;
-        double& slot = measured[*s][size][*id];
-        slot = std::max(slot, gbps);
-    }
+    for (const auto& row : usable_rows(document["results"]))
+        if (row.method.tune.empty()) {
+            double& slot = measured[row.which][row.size][row.method.strategy];
+            slot = std::max(slot, row.gbps);
+        }
     if (measured.empty()) return std::unexpected(bad_results("no verified result of an explicit strategy on a transfer scenario"));
+    const auto tuning_rows = document.contains("tuning_results") && document["tuning_results"].is_array()
+                                 ? usable_rows(document["tuning_results"])
+                                 : std::vector<bench_row>{};
 
     profile p;
     p.origin = "zc tune";
     p.measured_at = std::move(measured_at);
     if (document.contains("machine")) p.machine = describe_bench_machine(document["machine"]);
+    const profile built_in = profile::built_in();
     for (const auto& [s, by_size] : measured) {
-        const strategy_id built_in = default_chain(s).front();
         std::vector<size_band> bands;
         std::uint64_t previous_size = 0;
         for (const auto& [size, figures] : by_size) {
+            const strategy_id default_choice = built_in.choose(s, size)->strategy;
             auto fastest = std::max_element(figures.begin(), figures.end(),
                                             [](const auto& a, const auto& b) { return a.second < b.second; });
-            const auto default_figure = figures.find(built_in);
+            const auto default_figure = figures.find(default_choice);
             const strategy_id winner =
                 default_figure != figures.end() && fastest->second < default_figure->second * replace_margin
-                    ? built_in
+                    ? default_choice
                     : fastest->first;
-            if (!bands.empty() && bands.back().strategy != winner) {
+            const size_band band{std::nullopt, winner, best_tuning(tuning_rows, s, size, winner)};
+            const bool same = !bands.empty() && bands.back().strategy == band.strategy && bands.back().tune == band.tune;
+            if (!bands.empty() && !same) {
                 // Close the previous band halfway (geometrically) to this size.
                 const auto edge = static_cast<std::uint64_t>(
                     std::sqrt(static_cast<long double>(previous_size) * static_cast<long double>(size)));
                 bands.back().up_to = std::max({edge, previous_size, std::uint64_t{1}});
             }
-            if (bands.empty() || bands.back().strategy != winner) bands.push_back({std::nullopt, winner, {}});
+            if (!same) bands.push_back(band);
             previous_size = size;
         }
         p.scenarios[s] = std::move(bands);

@@ -5,7 +5,10 @@
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +32,32 @@ namespace zc::detail {
 // stream-to-any. A pure function: `measured_at` is stored as given.
 // Fails when the document has no usable result.
 std::expected<profile, error> profile_from_bench(const nlohmann::json& document, std::string measured_at = {});
+
+// With a "tuning_results" array (same row schema; `zc tune` measures it after
+// choosing the strategies), each band also gets the tuning of its strategy's
+// fastest variant at that size, when it beats the strategy's default values
+// measured in the same tuning run by 10 % or more (median of the per-run
+// ratios when the rows have "runs": run i of both was taken in the same
+// interleaved round); otherwise no tuning.
+// Neighbouring sizes merge only when strategy and tuning agree.
+//
+// A bench method with tuning values, as `zc tune` names its variants:
+// "splice pipe_size=262144", "read-write buffer_size=1048576". Plain numbers.
+struct tuned_strategy {
+    strategy_id strategy = strategy_id::read_write;
+    tuning tune;
+};
+std::optional<tuned_strategy> parse_tuned_strategy(std::string_view text);
+std::string tuned_strategy_name(const tuned_strategy& method);
+
+// The tuning values `zc tune` tries for a strategy besides its defaults, for
+// a transfer of `size` bytes in scenario `s`: one knob changed per candidate,
+// and only values that can change such a transfer (docs/auto.md).
+std::vector<tuning> tuning_candidates(strategy_id id, scenario s, std::uint64_t size);
+
+// The profile scenario of a bench scenario name ("socket-to-file" is
+// stream-to-any); nullopt for what is not a transfer ("scan").
+std::optional<scenario> profile_scenario(const std::string& bench_name);
 
 // "kernel 6.1.0, Intel(R) Xeon(R) …, 8 cores, ext4" from the bench's
 // "machine" object; empty when there is none.

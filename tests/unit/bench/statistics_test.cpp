@@ -23,8 +23,13 @@ TEST(bench_statistics, median_of_odd_and_even_counts) {
 
 TEST(bench_statistics, interleaves_strategies_run_by_run) {
     const auto order = interleaved_order(3, 2);
-    const std::vector<std::pair<unsigned, std::size_t>> expected = {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {2, 0}, {2, 1}};
+    const std::vector<std::pair<unsigned, std::size_t>> expected = {{0, 0}, {0, 1}, {1, 1}, {1, 0}, {2, 0}, {2, 1}};
     EXPECT_EQ(order, expected);
+    // Three strategies: A B C, B C A, C A B — none always runs first.
+    std::vector<std::size_t> firsts;
+    for (const auto& [run, index] : interleaved_order(3, 3))
+        if (firsts.size() == run) firsts.push_back(index);
+    EXPECT_EQ(firsts, (std::vector<std::size_t>{0, 1, 2}));
     EXPECT_TRUE(interleaved_order(0, 4).empty());
     EXPECT_TRUE(interleaved_order(4, 0).empty());
 }
@@ -81,6 +86,27 @@ TEST(bench_statistics, auto_compared_with_the_best_explicit_strategy_per_cell) {
     EXPECT_TRUE(compared[0].within_10_percent);
     cells[0].median.gbps = 1.7;
     EXPECT_FALSE(compare_auto_with_best(cells)[0].within_10_percent);
+}
+
+TEST(bench_statistics, paired_check_compares_the_medians_of_the_re_timed_runs) {
+    cell_result automatic, best;
+    automatic.which = best.which = scenario::file_to_pipe;
+    automatic.size = best.size = 65536;
+    automatic.strategy = "auto";
+    best.strategy = "splice";
+    // Runs are fast (~10) or, at random, 3× slower. Per-round ratios swing
+    // from 0.3 to 3.3; the medians of each side do not.
+    const auto bimodal = compare_paired(automatic, best, {{10, 3}, {3, 10}, {9.6, 10}, {9.5, 10.4}, {10, 3.3}});
+    EXPECT_EQ(bimodal.best_strategy, "splice");
+    EXPECT_EQ(bimodal.paired_rounds, 5u);
+    EXPECT_DOUBLE_EQ(bimodal.auto_gbps, 9.6); // median of 10, 3, 9.6, 9.5, 10
+    EXPECT_DOUBLE_EQ(bimodal.best_gbps, 10);  // median of 3, 10, 10, 10.4, 3.3
+    EXPECT_NEAR(bimodal.ratio, 0.96, 1e-12);
+    EXPECT_TRUE(bimodal.within_10_percent);
+    // Consistently 15 % slower is a miss.
+    const auto slower = compare_paired(automatic, best, {{8.5, 10}, {4.25, 5}, {17, 20}});
+    EXPECT_NEAR(slower.ratio, 0.85, 1e-12);
+    EXPECT_FALSE(slower.within_10_percent);
 }
 
 TEST(bench_statistics, scenario_names_round_trip) {

@@ -2,6 +2,7 @@
 // that auto takes the profile's first choice and tuning without losing a byte.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include <fstream>
 
@@ -72,6 +73,9 @@ TEST(profile, built_in_is_todays_measured_order) {
     EXPECT_EQ(p.origin, "built-in");
     EXPECT_EQ(p.choose(scenario::file_to_file, 1)->strategy, copy_file_range);
     EXPECT_EQ(p.choose(scenario::file_to_socket, 1u << 30)->strategy, sendfile);
+    EXPECT_EQ(p.choose(scenario::file_to_socket, 65536)->strategy, sendfile);
+    EXPECT_EQ(p.choose(scenario::file_to_socket, 1u << 20)->strategy, splice) << "the measured 1 MiB crossover";
+    EXPECT_EQ(p.choose(scenario::file_to_socket, std::nullopt)->strategy, sendfile);
     EXPECT_EQ(p.choose(scenario::file_to_pipe, std::nullopt)->strategy, splice);
     EXPECT_EQ(p.choose(scenario::file_to_other, 0)->strategy, sendfile);
     EXPECT_EQ(p.choose(scenario::stream_to_any, std::nullopt)->strategy, splice);
@@ -434,6 +438,157 @@ TEST(profile_from_bench, a_winner_within_ten_percent_of_the_built_in_choice_does
     EXPECT_EQ(bands[0].strategy, copy_file_range);
     EXPECT_EQ(bands[0].up_to, 8388608u);
     EXPECT_EQ(bands[1].strategy, read_write);
+}
+
+TEST(profile_from_bench, tuning_variant_that_beats_the_defaults_by_ten_percent_goes_into_the_band) {
+    nlohmann::json rows = nlohmann::json::array(), tuned = nlohmann::json::array();
+    for (std::uint64_t size : {65536u, 1u << 20, 64u << 20}) {
+        rows.push_back(bench_row("file-to-pipe", "splice", size, 5.0));
+        rows.push_back(bench_row("file-to-pipe", "read-write", size, 2.0));
+    }
+    // The tuning run: defaults again, side by side with the variants.
+    tuned.push_back(bench_row("file-to-pipe", "splice", 65536, 4.0));
+    tuned.push_back(bench_row("file-to-pipe", "splice pipe_size=65536", 65536, 4.2)); // 5 %: noise
+    tuned.push_back(bench_row("file-to-pipe", "splice", 1u << 20, 4.0));
+    tuned.push_back(bench_row("file-to-pipe", "splice pipe_size=262144", 1u << 20, 5.0)); // 25 %
+    tuned.push_back(bench_row("file-to-pipe", "splice pipe_size=65536", 1u << 20, 4.8));
+    tuned.push_back(bench_row("file-to-pipe", "splice", 64u << 20, 4.0));
+    tuned.push_back(bench_row("file-to-pipe", "splice pipe_size=262144", 64u << 20, 4.6)); // 15 %
+    tuned.push_back(bench_row("file-to-pipe", "read-write buffer_size=1048576", 64u << 20, 9.0)); // not the winner
+    auto p = detail::profile_from_bench({{"results", rows}, {"tuning_results", tuned}});
+    ASSERT_TRUE(p) << p.error().message();
+    const auto& bands = p->scenarios.at(scenario::file_to_pipe);
+    ASSERT_EQ(bands.size(), 2u) << p->to_json();
+    EXPECT_EQ(bands[0].strategy, splice);
+    EXPECT_TRUE(bands[0].tune.empty());
+    EXPECT_EQ(bands[0].up_to, 262144u);
+    EXPECT_EQ(bands[1].strategy, splice);
+    EXPECT_EQ(bands[1].tune.pipe_size, 262144u) << "1 MiB and 64 MiB share the variant: one band";
+    EXPECT_FALSE(bands[1].up_to);
+
+    // Written and read back with its tuning.
+    temp_dir dir;
+    ASSERT_TRUE(p->save(dir / "p.json"));
+    auto loaded = profile::load(dir / "p.json");
+    ASSERT_TRUE(loaded) << loaded.error().message();
+    EXPECT_EQ(loaded->scenarios, p->scenarios);
+}
+
+TEST(profile_from_bench, tuned_method_names_round_trip_and_bad_ones_are_rejected) {
+    for (const auto id : all_strategies()) {
+        const auto plain = detail::parse_tuned_strategy(strategy_name(id));
+        ASSERT_TRUE(plain) << strategy_name(id);
+        EXPECT_EQ(plain->strategy, id);
+        EXPECT_TRUE(plain->tune.empty());
+        const auto candidates = detail::tuning_candidates(id, scenario::file_to_socket, 64u << 20);
+        EXPECT_GE(candidates.size(), 2u) << strategy_name(id) << " has something to tune";
+        for (const auto& tune : candidates) {
+            EXPECT_FALSE(tune.empty());
+            const std::string name = detail::tuned_strategy_name({id, tune});
+            const auto parsed = detail::parse_tuned_strategy(name);
+            ASSERT_TRUE(parsed) << name;
+            EXPECT_EQ(parsed->strategy, id) << name;
+            EXPECT_EQ(parsed->tune, tune) << name;
+        }
+    }
+    tuning both;
+    both.pipe_size = 65536;
+    both.uring_depth = 32;
+    EXPECT_EQ(detail::tuned_strategy_name({uring_splice, both}), "uring-splice pipe_size=65536 uring_depth=32");
+    for (const char* bad : {"auto", "teleport", "splice pipe_size", "splice pipe_size=0", "splice pipe_size=64K",
+                            "splice colour=blue", "splice  pipe_size=1", ""})
+        EXPECT_FALSE(detail::parse_tuned_strategy(bad)) << bad;
+}
+
+TEST(profile_from_bench, tuning_candidates_leave_out_values_that_cannot_change_the_transfer) {
+    // A 64 KiB sendfile is one call with any chunk of 256 KiB or more.
+    EXPECT_TRUE(detail::tuning_candidates(sendfile, scenario::file_to_socket, 65536).empty());
+    EXPECT_EQ(detail::tuning_candidates(sendfile, scenario::file_to_socket, 64u << 20).size(), 2u);
+    // splice into a pipe sink has no pipe of its own: no pipe_size variants.
+    for (const auto& tune : detail::tuning_candidates(splice, scenario::file_to_pipe, 64u << 20))
+        EXPECT_FALSE(tune.pipe_size);
+    const auto stream = detail::tuning_candidates(splice, scenario::stream_to_any, 64u << 20);
+    ASSERT_EQ(stream.size(), 2u);
+    EXPECT_EQ(stream[0].pipe_size, 65536u);
+    EXPECT_EQ(stream[1].pipe_size, 262144u);
+    // A ring's depth can matter at any size.
+    EXPECT_EQ(detail::tuning_candidates(uring_splice, scenario::file_to_pipe, 65536).size(), 2u);
+}
+
+TEST(profile_from_bench, tuning_compares_run_by_run_when_the_rows_have_runs) {
+    // Round 1 was slow for both; the variant is 20 % ahead in 3 rounds of 5 and
+    // only 5 % ahead by the medians — the per-round ratios decide.
+    const auto with_runs = [](nlohmann::json row, std::vector<double> runs) {
+        row["runs"] = nlohmann::json::array();
+        for (double gbps : runs) row["runs"].push_back({{"gbps", gbps}});
+        return row;
+    };
+    nlohmann::json rows = {bench_row("socket-to-file", "splice", 64u << 20, 2.0),
+                           bench_row("socket-to-file", "read-write", 64u << 20, 1.0)};
+    nlohmann::json tuned = {
+        with_runs(bench_row("socket-to-file", "splice", 64u << 20, 10.0), {2, 10, 10, 10, 10}),
+        with_runs(bench_row("socket-to-file", "splice pipe_size=262144", 64u << 20, 10.5), {2.4, 10.5, 10.5, 12, 12})};
+    auto p = detail::profile_from_bench({{"results", rows}, {"tuning_results", tuned}});
+    ASSERT_TRUE(p) << p.error().message();
+    EXPECT_EQ(p->scenarios.at(scenario::stream_to_any).front().tune.pipe_size, 262144u);
+}
+
+TEST(profile, a_profile_that_leaves_out_a_scenario_gets_the_built_in_bands) {
+    profile p;
+    p.scenarios[scenario::file_to_file] = {{std::nullopt, read_write, {}}};
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    unique_fd a(fds[0]), b(fds[1]);
+    temp_dir dir;
+    write_random_file(dir / "in", 4096, 3);
+    auto file = open_read(dir / "in");
+    auto source = detail::inspect(file.get(), "source");
+    auto sink = detail::inspect(a.get(), "sink");
+    ASSERT_TRUE(source && sink);
+    transfer_options options;
+    options.profile = &p;
+    EXPECT_EQ(detail::auto_chain(*source, *sink, 1u << 20, options).front(), splice);
+    EXPECT_EQ(detail::auto_chain(*source, *sink, 65536, options).front(), sendfile);
+    EXPECT_EQ(auto_choice(fd_kind::regular_file, fd_kind::tcp_socket, 1u << 20, &p).strategy, splice);
+    EXPECT_FALSE(auto_choice(fd_kind::regular_file, fd_kind::tcp_socket, 1u << 20, &p).from_profile);
+}
+
+TEST(profile, tuning_values_loaded_from_a_file_reach_the_strategy) {
+    temp_dir dir;
+    const std::string data = write_random_file(dir / "in", (1u << 20) + 3, 11);
+    write_text(dir / "p.json", R"({"version": 1, "scenarios": {"file-to-file": [
+        {"up_to": 4096, "strategy": "read-write", "buffer_size": "4K"},
+        {"strategy": "sendfile", "chunk_size": 16384}]}})");
+    auto p = profile::load(dir / "p.json");
+    ASSERT_TRUE(p) << p.error().message();
+
+    const auto copy_with = [&](const std::string& name, std::optional<std::uint64_t> length) {
+        auto source = open_read(dir / "in");
+        auto sink = open_write(dir / name);
+        transfer_options options;
+        options.profile = &*p;
+        options.length = length;
+        return transfer(source.get(), sink.get(), options);
+    };
+    auto large = copy_with("large", std::nullopt);
+    ASSERT_TRUE(large) << large.error().message();
+    EXPECT_EQ(large->strategy_used, sendfile);
+    EXPECT_GE(large->syscalls, data.size() / 16384) << "sendfile was cut at the profile's 16 KiB chunk";
+    EXPECT_EQ(hash_bytes(read_file(dir / "large")), hash_bytes(data));
+
+    auto small = copy_with("small", 4096);
+    ASSERT_TRUE(small) << small.error().message();
+    EXPECT_EQ(small->strategy_used, read_write);
+    EXPECT_EQ(read_file(dir / "small"), data.substr(0, 4096));
+
+    // Without the profile's tuning, sendfile moves the whole file in one call or two.
+    auto source = open_read(dir / "in");
+    auto sink = open_write(dir / "plain");
+    transfer_options plain;
+    plain.strategy = sendfile;
+    auto untuned = transfer(source.get(), sink.get(), plain);
+    ASSERT_TRUE(untuned) << untuned.error().message();
+    EXPECT_LT(untuned->syscalls, large->syscalls / 4);
 }
 
 TEST(profile_from_bench, uses_cold_results_when_there_are_no_warm_ones) {
