@@ -66,7 +66,8 @@ TSAN_OPTIONS_CI := $(call colon_separated,halt_on_error=1 second_deadlock_stack=
 # whose workers are threads of one process.
 TSAN_TESTS := '^(http_|serve)'
 # GCC 12's TSan runtime cannot map its shadow when the kernel randomises mmap
-# with more than 28 bits ("FATAL: ThreadSanitizer: unexpected memory mapping");
+# with more entropy than it was written for (seen with vm.mmap_rnd_bits=32:
+# "FATAL: ThreadSanitizer: unexpected memory mapping");
 # running without address-space randomisation avoids it where that is allowed.
 TSAN_NO_ASLR = $(shell setarch -R true 2>/dev/null && echo setarch -R)
 
