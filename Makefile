@@ -13,7 +13,7 @@ PACKAGES := cmake g++ make pkg-config liburing-dev libgtest-dev libgmock-dev lib
             socat netcat-openbsd coreutils python3 \
             clang-19 libclang-rt-19-dev llvm-19
 
-.PHONY: all deps configure build run test bench-peers bench-serve bench-stress fuzz-build fuzz-ci fuzz clean
+.PHONY: all deps configure build run test test-asan test-tsan bench-peers bench-serve bench-stress fuzz-build fuzz-ci fuzz clean
 
 all: build
 
@@ -34,7 +34,7 @@ configure: deps $(BUILD)/CMakeCache.txt
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# zc bench --quick: every strategy on every scenario, about a minute on 2 cores.
+# zc bench --quick: every strategy on every scenario (docs/bench.md: 22 s–2 min on 2 cores).
 BENCH_OUT := bench-results
 run: build
 	@mkdir -p $(BENCH_OUT)
@@ -44,6 +44,55 @@ run: build
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 600
+
+# ---- sanitizers (CI; docs/sanitizers.md) -----------------------------------
+# Each in its own build directory, -O1 with debug info (line numbers in the
+# reports). Every report is fatal, and each runtime also writes its reports
+# to <build>/sanitizer-reports/: a zc child process (integration tests) whose
+# exit status a test does not look at still fails the run that way.
+SAN_CMAKE := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO='-O1 -g' \
+             -DCMAKE_C_FLAGS_RELWITHDEBINFO='-O1 -g'
+ASAN_BUILD := build-asan
+TSAN_BUILD := build-tsan
+empty :=
+colon_separated = $(subst $(empty) $(empty),:,$(strip $(1)))
+ASAN_OPTIONS_CI := $(call colon_separated,halt_on_error=1 detect_leaks=1 print_stacktrace=1 \
+  strict_string_checks=1 detect_stack_use_after_return=1 check_initialization_order=1 strict_init_order=1 \
+  log_path=$(CURDIR)/$(ASAN_BUILD)/sanitizer-reports/asan)
+UBSAN_OPTIONS_CI := $(call colon_separated,halt_on_error=1 print_stacktrace=1 \
+  log_path=$(CURDIR)/$(ASAN_BUILD)/sanitizer-reports/ubsan)
+TSAN_OPTIONS_CI := $(call colon_separated,halt_on_error=1 second_deadlock_stack=1 \
+  log_path=$(CURDIR)/$(TSAN_BUILD)/sanitizer-reports/tsan)
+# The server's tests: src/http's unit tests (http_*) and zc serve's (serve*),
+# whose workers are threads of one process.
+TSAN_TESTS := '^(http_|serve)'
+# GCC 12's TSan runtime cannot map its shadow when the kernel randomises mmap
+# with more entropy than it was written for (seen with vm.mmap_rnd_bits=32:
+# "FATAL: ThreadSanitizer: unexpected memory mapping");
+# running without address-space randomisation avoids it where that is allowed.
+TSAN_NO_ASLR = $(shell setarch -R true 2>/dev/null && echo setarch -R)
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) $(SAN_CMAKE) -DZC_SANITIZE=address,undefined
+$(TSAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(TSAN_BUILD) $(SAN_CMAKE) -DZC_SANITIZE=thread
+
+# $(call sanitized_ctest,<build dir>,<environment>,<ctest arguments>)
+define sanitized_ctest
+	rm -rf $(1)/sanitizer-reports && mkdir -p $(1)/sanitizer-reports
+	status=0; $(2) ctest --test-dir $(1) --output-on-failure -j $(JOBS) $(3) || status=$$?; \
+	if [ -n "$$(ls -A $(1)/sanitizer-reports)" ]; then \
+	  echo "zerocopy: sanitizer reports in $(1)/sanitizer-reports:"; cat $(1)/sanitizer-reports/*; exit 1; \
+	fi; exit $$status
+endef
+
+test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	$(call sanitized_ctest,$(ASAN_BUILD),ASAN_OPTIONS=$(ASAN_OPTIONS_CI) UBSAN_OPTIONS=$(UBSAN_OPTIONS_CI),)
+
+test-tsan: deps $(TSAN_BUILD)/CMakeCache.txt
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target zc zc_unit_tests zc_integration_tests
+	$(call sanitized_ctest,$(TSAN_BUILD),TSAN_OPTIONS=$(TSAN_OPTIONS_CI) $(TSAN_NO_ASLR),-R $(TSAN_TESTS))
 
 bench-peers: build
 	./bench/vs-peers $(ZC)
@@ -77,4 +126,4 @@ bench-stress: build
 	./bench/serve-stress $(BENCH_STRESS_FLAGS) --zc $(ZC)
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

@@ -4,8 +4,30 @@
 #include <fstream>
 #include <string>
 
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace zc::detail {
 namespace {
+
+// liburing maps and unmaps its rings with raw syscalls, which ThreadSanitizer
+// does not see: when one thread's ring is unmapped and another thread's new
+// ring lands at the same address, TSan takes the new ring's first writes for
+// a race with the dead one's (make test-tsan, serve.every_file_to_socket_strategy).
+// The kernel orders that munmap before that mmap; these tell TSan so. No-ops
+// outside TSan builds.
+[[maybe_unused]] char ring_mappings;
+void ring_unmapping() noexcept {
+#if defined(__SANITIZE_THREAD__)
+    __tsan_release(&ring_mappings);
+#endif
+}
+void ring_mapped() noexcept {
+#if defined(__SANITIZE_THREAD__)
+    __tsan_acquire(&ring_mappings);
+#endif
+}
 
 // Why io_uring_queue_init said no, with the sysctl that usually explains it.
 error ring_error(int errno_value) {
@@ -19,6 +41,7 @@ error ring_error(int errno_value) {
 } // namespace
 
 void uring::queue_exit::operator()(io_uring* ring) const noexcept {
+    ring_unmapping();
     io_uring_queue_exit(ring);
     delete ring;
 }
@@ -26,6 +49,7 @@ void uring::queue_exit::operator()(io_uring* ring) const noexcept {
 std::expected<uring, error> uring::create(unsigned entries) {
     auto ring = std::make_unique<io_uring>();
     if (int r = io_uring_queue_init(entries, ring.get(), 0); r < 0) return std::unexpected(ring_error(-r));
+    ring_mapped();
     return uring(std::unique_ptr<io_uring, queue_exit>(ring.release()));
 }
 
