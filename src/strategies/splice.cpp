@@ -7,9 +7,9 @@
 // Accounting: only bytes that reached the sink count. Bytes still in the
 // private pipe when the transfer stops are re-read (seekable source) or handed
 // to the engine as stranded bytes (stream source), so a fallback neither loses
-// nor repeats them. An O_APPEND file sink is refused up front: the kernel
-// says EINVAL to any splice into one. The private pipe is filled only while empty and never past
-// its capacity, so filling it cannot block on the pipe itself.
+// nor repeats them. The private pipe is filled only while empty and never past
+// its capacity, so filling it cannot block on the pipe itself. An O_APPEND
+// file sink is refused up front: the kernel says EINVAL to any splice into one.
 #include <fcntl.h>
 #include <unistd.h>
 
