@@ -1,7 +1,7 @@
 // zc serve [--listen ADDR:PORT] [--root DIR] [--workers N] [--strategy S] [--list]
 //          [--access-log FILE|-] [--max-connections N] [--header-timeout S]
 //          [--keepalive-timeout S] [--send-timeout S] [--inline-file-limit SIZE]
-//          [--open-file-cache N]
+//          [--open-file-cache N] [--open-file-cache-inactive S]
 //
 // A static file server (HTTP/1.1: GET and HEAD, ranges, conditional requests,
 // keep-alive, pipelining) on the engine's resumable transfer; the server
@@ -28,29 +28,26 @@
 #include "diagnostics.hpp"
 #include "host_port.hpp"
 #include "http/server.hpp"
+#include "http/settings.hpp"
 #include "size_parser.hpp"
 #include "transfer_flags.hpp"
 
 namespace zc::cli {
 namespace {
 
+// The CLI fills http::serve_settings directly: each setting and its default
+// are declared once, there; only the strategy goes through its name.
 struct serve_arguments {
-    std::string listen = "127.0.0.1:8080";
-    std::string root = ".";
-    unsigned workers = 0;
+    http::serve_settings settings;
     transfer_flags flags;
-    bool list = false;
-    std::string access_log;
-    std::size_t max_connections = 10'000;
-    double header_timeout = 10;
-    double keepalive_timeout = 15;
-    double send_timeout = 60;
-    std::string inline_file_limit = "16K";
-    std::size_t open_file_cache = 256;
 };
 
 std::chrono::milliseconds to_milliseconds(double seconds) {
     return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0 + 0.5));
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+    return fmt::format("{:g}", static_cast<double>(ms.count()) / 1000.0);
 }
 
 // 10,000 connections need 10,000 descriptors; the usual soft limit is 1024.
@@ -62,22 +59,9 @@ void raise_descriptor_limit() {
     }
 }
 
-int run_serve(const serve_arguments& args) {
-    const auto address = parse_host_port(args.listen); // validated while parsing
-    http::server_options options;
-    options.host = address->host;
-    options.port = address->port;
-    options.root = args.root;
-    options.workers = args.workers;
-    options.strategy = *parse_strategy(args.flags.strategy);
-    options.list_directories = args.list;
-    options.access_log = args.access_log;
-    options.max_connections = args.max_connections;
-    options.header_timeout = to_milliseconds(args.header_timeout);
-    options.keepalive_timeout = to_milliseconds(args.keepalive_timeout);
-    options.send_timeout = to_milliseconds(args.send_timeout);
-    options.inline_file_limit = static_cast<std::size_t>(*parse_size(args.inline_file_limit));
-    options.open_file_cache = args.open_file_cache;
+int run_serve(serve_arguments& args) {
+    http::serve_settings& settings = args.settings;
+    settings.strategy = *parse_strategy(args.flags.strategy);
 
     raise_descriptor_limit();
     // Block the stop signals before any worker exists (threads inherit the
@@ -88,12 +72,13 @@ int run_serve(const serve_arguments& args) {
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-    auto server = http::server::start(options);
+    auto server = http::server::start(settings);
     if (!server) return report_failure(server.error().wrap("serve"));
     std::error_code ec;
-    const auto shown_root = std::filesystem::absolute(args.root, ec);
-    fmt::print(stderr, "zc: serving {} on http://{} ({} worker{})\n", ec ? args.root : shown_root.lexically_normal().string(),
-               server->local_address(), server->workers(), server->workers() == 1 ? "" : "s");
+    const auto shown_root = std::filesystem::absolute(settings.root, ec);
+    fmt::print(stderr, "zc: serving {} on http://{} ({} worker{})\n",
+               ec ? settings.root : shown_root.lexically_normal().string(), server->local_address(),
+               server->workers(), server->workers() == 1 ? "" : "s");
     std::fflush(stderr);
 
     int received = 0;
@@ -120,14 +105,31 @@ CLI::Validator seconds_validator() {
         "");
 }
 
+void add_seconds_option(CLI::App& app, const char* name, std::chrono::milliseconds& field, const std::string& what) {
+    app.add_option_function<double>(
+           name, [&field](double seconds) { field = to_milliseconds(seconds); },
+           fmt::format("{} (default {})", what, seconds_text(field)))
+        ->type_name("S")
+        ->check(seconds_validator());
+}
+
 } // namespace
 
 command add_serve_command(CLI::App& zc) {
     auto args = std::make_shared<serve_arguments>();
+    http::serve_settings& s = args->settings;
+    const http::serve_settings defaults;
     auto* app = zc.add_subcommand("serve", "Serve the files under a directory over HTTP/1.1 (GET, HEAD, ranges, keep-alive)");
-    app->add_option("-l,--listen", args->listen,
-                    "Address to listen on (default 127.0.0.1:8080); [::1]:8080 for IPv6, :8080 for every address, "
-                    "port 0 for a free one (the real port is printed)")
+    app->add_option_function<std::string>(
+           "-l,--listen",
+           [&s](const std::string& text) {
+               const auto parsed = parse_host_port(text); // validated by the check below
+               s.net.host = parsed->host;
+               s.net.port = parsed->port;
+           },
+           fmt::format("Address to listen on (default {}:{}); [::1]:8080 for IPv6, :8080 for every address, "
+                       "port 0 for a free one (the real port is printed)",
+                       defaults.net.host, defaults.net.port))
         ->type_name("ADDR:PORT")
         ->check(CLI::Validator(
             [](std::string& text) {
@@ -135,37 +137,37 @@ command add_serve_command(CLI::App& zc) {
                 return parsed ? std::string() : parsed.error();
             },
             ""));
-    app->add_option("-r,--root", args->root, "Directory to serve (default: the current directory); nothing outside it is ever opened")
+    app->add_option("-r,--root", s.root, "Directory to serve (default: the current directory); nothing outside it is ever opened")
         ->type_name("DIR")
         ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
-    app->add_option("-w,--workers", args->workers,
-                    "Event-loop threads, each with its own listening socket (default 0: one per CPU)")
+    app->add_option("-w,--workers", s.net.workers,
+                    fmt::format("Event-loop threads, each with its own listening socket (default {}: one per CPU)",
+                                defaults.net.workers))
         ->type_name("N")
         ->check(CLI::Range(0u, 1024u).description(""));
     add_strategy_option(*app, args->flags);
-    app->add_flag("--list", args->list, "Answer a directory without index.html with a listing (default: 403)");
-    app->add_option("--access-log", args->access_log,
+    app->add_flag("--list", s.list_directories, "Answer a directory without index.html with a listing (default: 403)");
+    app->add_option("--access-log", s.access_log,
                     "Log every response in the common log format to FILE (appended), or '-' for stdout (default: off)")
         ->type_name("FILE|-");
-    app->add_option("--max-connections", args->max_connections,
-                    "Open connections at most, all workers together (default 10000); past it a client gets 503 and a close")
+    app->add_option("--max-connections", s.net.limits.max_connections,
+                    fmt::format("Open connections at most, all workers together (default {}); past it a client gets "
+                                "503 and a close",
+                                defaults.net.limits.max_connections))
         ->type_name("N")
         ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}).description(""));
-    app->add_option("--header-timeout", args->header_timeout,
-                    "Seconds a request head may take from its first byte, and a new connection to send it (default 10)")
-        ->type_name("S")
-        ->check(seconds_validator());
-    app->add_option("--keepalive-timeout", args->keepalive_timeout,
-                    "Seconds an idle keep-alive connection is kept between requests (default 15)")
-        ->type_name("S")
-        ->check(seconds_validator());
-    app->add_option("--send-timeout", args->send_timeout,
-                    "Seconds without progress before a client that stopped reading is dropped (default 60)")
-        ->type_name("S")
-        ->check(seconds_validator());
-    app->add_option("--inline-file-limit", args->inline_file_limit,
-                    "Files up to this size are read into the response head's buffer and sent with it in one "
-                    "send(); larger ones follow by sendfile or the engine (default 16K; 0 = never inline)")
+    add_seconds_option(*app, "--header-timeout", s.header_timeout,
+                       "Seconds a request head may take from its first byte, and a new connection to send it");
+    add_seconds_option(*app, "--keepalive-timeout", s.keepalive_timeout,
+                       "Seconds an idle keep-alive connection is kept between requests");
+    add_seconds_option(*app, "--send-timeout", s.send_timeout,
+                       "Seconds without progress before a client that stopped reading is dropped");
+    app->add_option_function<std::string>(
+           "--inline-file-limit",
+           [&s](const std::string& text) { s.inline_file_limit = static_cast<std::size_t>(*parse_size(text)); },
+           fmt::format("Files up to this size are read into the response head's buffer and sent with it in one "
+                       "send(); larger ones follow through the engine (default {}K; 0 = never inline)",
+                       defaults.inline_file_limit / 1024))
         ->type_name("SIZE")
         ->check(CLI::Validator(
             [](std::string& text) {
@@ -174,12 +176,17 @@ command add_serve_command(CLI::App& zc) {
                 return *parsed <= (1u << 20) ? std::string() : std::string("at most 1M");
             },
             ""));
-    app->add_option("--open-file-cache", args->open_file_cache,
-                    "Open files kept per worker, each revalidated by a stat of its path on every request "
-                    "(default 256; 0 = open every time)")
+    app->add_option("--open-file-cache", s.open_file_cache,
+                    fmt::format("Open files kept per worker, each revalidated by a stat of its path on every request "
+                                "(default {}; 0 = open every time)",
+                                defaults.open_file_cache))
         ->type_name("N")
         ->check(CLI::Range(std::size_t{0}, std::size_t{100'000}).description(""));
-    app->footer("SIGTERM or SIGINT: stop accepting, finish in-flight responses (up to 10 s), exit 0.");
+    add_seconds_option(*app, "--open-file-cache-inactive", s.open_file_cache_inactive,
+                       "Seconds after which a cached file nobody asked for is closed, also on an idle worker "
+                       "(a deleted file's disk blocks are freed then)");
+    app->footer(fmt::format("SIGTERM or SIGINT: stop accepting, finish in-flight responses (up to {} s), exit 0.",
+                            seconds_text(defaults.net.limits.drain_timeout)));
     return {app, [args] { return run_serve(*args); }};
 }
 

@@ -29,6 +29,9 @@
 namespace zc {
 
 class profile; // zerocopy/profile.hpp
+namespace detail {
+struct endpoint; // src/core/endpoint.hpp
+}
 
 struct transfer_options {
     strategy_id strategy = strategy_id::automatic;
@@ -62,6 +65,17 @@ struct transfer_options {
     // Called from inside the transfer as bytes reach the sink (at most once per
     // syscall; keep it cheap). For progress bars.
     std::function<void(std::uint64_t bytes_done, std::optional<std::uint64_t> bytes_total)> on_progress;
+};
+
+// What a caller knows about one descriptor (transfer_job::start's fast form).
+struct descriptor_facts {
+    fd_kind kind = fd_kind::other;
+    // fcntl(F_GETFL) as the caller set them; O_NONBLOCK, O_APPEND and O_DIRECT
+    // are the flags the strategies look at.
+    int status_flags = 0;
+    // Regular files: st_size when the caller looked. The range is checked
+    // against it, and a file that then ends early is errc::source_shrank.
+    std::uint64_t size = 0;
 };
 
 // A strategy that refused and the one the engine moved on to.
@@ -105,6 +119,15 @@ public:
 
     static std::expected<transfer_job, error> start(int source_fd, int sink_fd,
                                                     const transfer_options& options = {});
+    // The same for a caller that already knows what both descriptors are (a
+    // server: the file it has just fstat'ed, the socket it accepted and made
+    // non-blocking): start() then asks the kernel nothing about them, which
+    // saves fstat + fcntl (+ getsockopt) per side on every response. The
+    // facts must be true: a wrong kind or size makes strategies refuse or
+    // the transfer fail, never move other bytes.
+    static std::expected<transfer_job, error> start(int source_fd, const descriptor_facts& source, int sink_fd,
+                                                    const descriptor_facts& sink,
+                                                    const transfer_options& options = {});
     transfer_job(transfer_job&&) noexcept;
     transfer_job& operator=(transfer_job&&) noexcept;
     ~transfer_job();
@@ -120,6 +143,9 @@ public:
 
 private:
     explicit transfer_job(std::unique_ptr<impl> p);
+    static std::expected<transfer_job, error> start_inspected(const detail::endpoint& source,
+                                                              const detail::endpoint& sink,
+                                                              const transfer_options& options);
     std::unique_ptr<impl> impl_;
 };
 

@@ -69,5 +69,24 @@ std::expected<endpoint, error> inspect(int fd, const char* role) {
     return e;
 }
 
+endpoint endpoint_from_facts(int fd, const descriptor_facts& facts) noexcept {
+    endpoint e;
+    e.fd = fd;
+    e.kind = facts.kind;
+    e.status_flags = facts.status_flags;
+    e.st.st_size = static_cast<off_t>(facts.size);
+    switch (facts.kind) {
+    case fd_kind::regular_file: e.st.st_mode = S_IFREG; break;
+    case fd_kind::pipe: e.st.st_mode = S_IFIFO; break;
+    case fd_kind::tcp_socket:
+    case fd_kind::unix_socket:
+    case fd_kind::other_socket: e.st.st_mode = S_IFSOCK; break;
+    case fd_kind::char_device: e.st.st_mode = S_IFCHR; break;
+    case fd_kind::directory: e.st.st_mode = S_IFDIR; break;
+    case fd_kind::other: break;
+    }
+    return e;
+}
+
 } // namespace detail
 } // namespace zc

@@ -8,6 +8,7 @@
 
 #include "zerocopy/error.hpp"
 #include "zerocopy/strategy.hpp"
+#include "zerocopy/transfer.hpp"
 
 namespace zc::detail {
 
@@ -27,5 +28,8 @@ struct endpoint {
 
 // fstat + fcntl + (for sockets) getsockopt(SO_DOMAIN/SO_TYPE).
 std::expected<endpoint, error> inspect(int fd, const char* role);
+// What the caller said instead (transfer_job::start's fast form): st holds
+// only the kind's mode bits and the size.
+endpoint endpoint_from_facts(int fd, const descriptor_facts& facts) noexcept;
 
 } // namespace zc::detail

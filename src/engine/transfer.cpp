@@ -142,17 +142,31 @@ std::expected<void, error> transfer_job::impl::choose_chain() {
 
 std::expected<transfer_job, error> transfer_job::start(int source_fd, int sink_fd,
                                                        const transfer_options& options) {
-    auto p = std::make_unique<impl>();
-    p->options = options;
-    p->ctx.options = &p->options;
-    p->ctx.stats = &p->stats;
     auto source = detail::inspect(source_fd, "source");
     if (!source) return std::unexpected(source.error());
     auto sink = detail::inspect(sink_fd, "sink");
     if (!sink) return std::unexpected(sink.error());
-    p->ctx.source = *source;
-    p->ctx.sink = *sink;
-    p->stats.syscalls += 4; // fstat + fcntl for each side
+    auto job = start_inspected(*source, *sink, options);
+    if (job) job->impl_->stats.syscalls += 4; // fstat + fcntl for each side
+    return job;
+}
+
+std::expected<transfer_job, error> transfer_job::start(int source_fd, const descriptor_facts& source, int sink_fd,
+                                                       const descriptor_facts& sink,
+                                                       const transfer_options& options) {
+    return start_inspected(detail::endpoint_from_facts(source_fd, source), detail::endpoint_from_facts(sink_fd, sink),
+                           options);
+}
+
+std::expected<transfer_job, error> transfer_job::start_inspected(const detail::endpoint& source,
+                                                                 const detail::endpoint& sink,
+                                                                 const transfer_options& options) {
+    auto p = std::make_unique<impl>();
+    p->options = options;
+    p->ctx.options = &p->options;
+    p->ctx.stats = &p->stats;
+    p->ctx.source = source;
+    p->ctx.sink = sink;
     if (auto ok = check_endpoints(p->ctx); !ok) return std::unexpected(ok.error());
     if (auto ok = resolve_range(p->ctx, options); !ok) return std::unexpected(ok.error());
     p->restore_source_offset = p->ctx.seekable_source && !options.offset;

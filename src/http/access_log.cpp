@@ -88,6 +88,11 @@ void access_log_buffer::flush_if_due(std::chrono::steady_clock::time_point now) 
     if (!lines_.empty() && now - last_flush_ >= std::chrono::seconds(1)) flush();
 }
 
+std::optional<std::chrono::steady_clock::time_point> access_log_buffer::next_flush() const {
+    if (lines_.empty()) return std::nullopt;
+    return last_flush_ + std::chrono::seconds(1);
+}
+
 void access_log_buffer::flush() {
     last_flush_ = std::chrono::steady_clock::now();
     if (!log_ || lines_.empty()) return;

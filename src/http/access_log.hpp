@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <expected>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -58,6 +59,8 @@ public:
     void add(std::string_view host, std::string_view request_line, int status, std::uint64_t bytes);
     // Flushes when a second has passed since the last flush (or always).
     void flush_if_due(std::chrono::steady_clock::time_point now);
+    // When flush_if_due() next has lines to write (nullopt: none pending).
+    std::optional<std::chrono::steady_clock::time_point> next_flush() const;
     void flush();
     bool pending() const noexcept { return !lines_.empty(); }
 

@@ -1,8 +1,6 @@
 #include "http/connection.hpp"
 
 #include <arpa/inet.h>
-#include <sys/epoll.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,37 +8,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "http/worker.hpp"
+
 namespace zc::http {
-
-// ---- deadline_queue ---------------------------------------------------------
-
-void deadline_queue::set(connection* owner, steady_clock::time_point& slot, steady_clock::time_point when) {
-    if (slot == when) return;
-    if (slot != steady_clock::time_point{}) entries_.erase({slot, owner});
-    slot = when;
-    entries_.insert({when, owner});
-}
-
-void deadline_queue::clear(connection* owner, steady_clock::time_point& slot) {
-    if (slot == steady_clock::time_point{}) return;
-    entries_.erase({slot, owner});
-    slot = {};
-}
-
-std::optional<steady_clock::time_point> deadline_queue::next() const {
-    if (entries_.empty()) return std::nullopt;
-    return entries_.begin()->first;
-}
-
-connection* deadline_queue::pop_expired(steady_clock::time_point now) {
-    if (entries_.empty() || entries_.begin()->first > now) return nullptr;
-    connection* owner = entries_.begin()->second;
-    entries_.erase(entries_.begin());
-    owner->deadline = {};
-    return owner;
-}
-
-// ---- connection -------------------------------------------------------------
 
 namespace {
 
@@ -55,8 +25,8 @@ bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 
 } // namespace
 
-connection::connection(unique_fd socket, const sockaddr_storage& peer, connection_context& context)
-    : socket_(std::move(socket)), context_(context) {
+connection::connection(unique_fd socket, const sockaddr_storage& peer, worker& owner)
+    : net::session(std::move(socket), owner.loop()), worker_(owner) {
     if (peer.ss_family == AF_INET) {
         const auto& in = reinterpret_cast<const sockaddr_in&>(peer);
         std::memcpy(peer_addr_, &in.sin_addr, sizeof in.sin_addr);
@@ -68,13 +38,10 @@ connection::connection(unique_fd socket, const sockaddr_storage& peer, connectio
     }
     // A new connection must send its first request head within the header
     // timeout (an idle fresh connection is the cheapest slowloris).
-    arm(context_.settings->header_timeout);
+    arm(worker_.settings().header_timeout);
 }
 
-connection::~connection() {
-    context_.deadlines->clear(this, deadline);
-    give_back_buffer();
-}
+connection::~connection() { give_back_buffer(); }
 
 std::string connection::peer_host() const {
     char text[INET6_ADDRSTRLEN] = "-";
@@ -83,7 +50,7 @@ std::string connection::peer_host() const {
 }
 
 request_parser& connection::parser() {
-    if (!parser_) parser_.emplace(context_.settings->limits);
+    if (!parser_) parser_.emplace(worker_.settings().limits);
     return *parser_;
 }
 
@@ -94,26 +61,15 @@ void connection::release_parser_if_idle() {
     if (parser_ && begin_ == end_ && !head_started_ && !parser_->in_progress()) parser_.reset();
 }
 
-void connection::arm(std::chrono::milliseconds after) {
-    context_.deadlines->set(this, deadline, steady_clock::now() + after);
-}
-
 void connection::take_buffer() {
     if (buffer_) return;
-    if (!context_.spare_buffers.empty()) {
-        buffer_ = std::move(context_.spare_buffers.back());
-        context_.spare_buffers.pop_back();
-    } else {
-        buffer_ = std::make_unique<char[]>(context_.settings->read_buffer_size);
-    }
+    buffer_ = worker_.take_buffer();
     begin_ = end_ = 0;
 }
 
 void connection::give_back_buffer() {
     if (!buffer_) return;
-    // A few spares per loop spare malloc on every request; the rest are freed
-    // so that a burst of connections does not pin memory forever.
-    if (context_.spare_buffers.size() < 64) context_.spare_buffers.push_back(std::move(buffer_));
+    worker_.give_back_buffer(std::move(buffer_));
     buffer_.reset();
     begin_ = end_ = 0;
 }
@@ -122,49 +78,49 @@ bool connection::waiting_for_request() const noexcept {
     return phase_ == phase::reading && begin_ == end_ && !head_started_;
 }
 
-connection::outcome connection::on_ready(std::uint32_t events) {
+net::outcome connection::on_ready(net::readiness what) {
     drained_ = false;
-    hung_up_ = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+    hung_up_ = what.hung_up;
     return advance();
 }
 
-connection::outcome connection::on_deadline() {
+net::outcome connection::on_deadline() {
     // Whatever we waited for (a head, the next request, a client reading its
     // response, a lingering EOF) did not come in time. A head that started is
     // answered 408 on a best-effort basis; the rest just close.
     if (phase_ == phase::reading && head_started_) {
-        const response_plan plan = error_response(408, true, context_.settings->handler.server_name);
-        std::string out = wire_bytes(plan);
-        (void)::send(socket_.get(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (context_.log->enabled()) context_.log->add(peer_host(), "-", 408, plan.inline_body.size());
+        const response_plan plan = error_response(408, true, worker_.shared().handler.server_name);
+        const std::string out = plan.head + plan.inline_body;
+        (void)::send(fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (worker_.log().enabled()) worker_.log().add(peer_host(), "-", 408, plan.inline_body.size());
     }
-    return outcome::closed;
+    return net::outcome::closed;
 }
 
-connection::outcome connection::on_drain() {
-    if (waiting_for_request()) return outcome::closed;
-    return outcome::open; // finish_response() closes after the response in progress
+net::outcome connection::on_drain() {
+    if (waiting_for_request()) return net::outcome::closed;
+    return net::outcome::open; // finish_response() closes after the response in progress
 }
 
 // The state machine: runs until the socket would block or the connection ends.
-connection::outcome connection::advance() {
+net::outcome connection::advance() {
     for (;;) {
         if (phase_ == phase::lingering) return linger();
         if (phase_ == phase::sending) {
-            const std::uint64_t before = response_->bytes_sent();
+            const std::uint64_t before = response_->sender ? response_->sender->bytes_sent() : 0;
             const send_result r = send_some();
-            const std::uint64_t after = response_->bytes_sent();
+            const std::uint64_t after = response_->sender ? response_->sender->bytes_sent() : 0;
             if (r == send_result::failed) {
                 // Never send other bytes: a transfer that failed (the file
                 // shrank, the peer reset) ends the connection.
                 finish_response();
-                return outcome::closed;
+                return net::outcome::closed;
             }
             if (r == send_result::blocked) {
-                if (after != before || deadline == steady_clock::time_point{}) arm(context_.settings->send_timeout);
-                return outcome::open;
+                if (after != before || !armed()) arm(worker_.settings().send_timeout);
+                return net::outcome::open;
             }
-            const bool close_after = response_->close_after || context_.draining;
+            const bool close_after = response_->close_after || owner().draining();
             finish_response();
             if (close_after) return start_lingering();
             continue;
@@ -184,20 +140,20 @@ connection::outcome connection::advance() {
             }
             if (begin_ == end_) begin_ = end_ = 0;
         }
-        if (context_.draining && waiting_for_request()) return outcome::closed;
+        if (owner().draining() && waiting_for_request()) return net::outcome::closed;
         if (drained_) {
             go_idle();
-            return outcome::open;
+            return net::outcome::open;
         }
-        if (read_more() == outcome::closed) return outcome::closed;
-        if (begin_ == end_) return outcome::open; // would block
+        if (read_more() == net::outcome::closed) return net::outcome::closed;
+        if (begin_ == end_) return net::outcome::open; // would block
     }
 }
 
 // One recv into the buffer. Leaves begin_ == end_ when the socket would block.
-connection::outcome connection::read_more() {
+net::outcome connection::read_more() {
     take_buffer();
-    const std::size_t capacity = context_.settings->read_buffer_size;
+    const std::size_t capacity = worker_.settings().read_buffer_size();
     if (end_ == capacity && begin_ > 0) { // compact: the parser keeps its own copy of what it consumed
         std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
         end_ -= begin_;
@@ -205,18 +161,18 @@ connection::outcome connection::read_more() {
     }
     if (end_ == capacity) { // the parser holds a whole buffer unconsumed: a head past every limit
         start_error(431);
-        return outcome::open;
+        return net::outcome::open;
     }
     for (;;) {
-        const ssize_t n = ::recv(socket_.get(), buffer_.get() + end_, capacity - end_, 0);
+        const ssize_t n = ::recv(fd(), buffer_.get() + end_, capacity - end_, 0);
         if (n > 0) {
             if (!head_started_) { // first byte of a request head: its clock starts now
                 head_started_ = true;
-                arm(context_.settings->header_timeout);
+                arm(worker_.settings().header_timeout);
             }
             drained_ = !hung_up_ && static_cast<std::size_t>(n) < capacity - end_;
             end_ += static_cast<std::size_t>(n);
-            return outcome::open;
+            return net::outcome::open;
         }
         if (n < 0 && errno == EINTR) continue;
         if (n == 0 || !would_block(errno)) { // the client is done (mid-head: it gave up) or gone
@@ -224,195 +180,150 @@ connection::outcome connection::read_more() {
             // after this batch of events: a burst of closes would take a
             // fresh 16 KiB buffer for each EOF.
             give_back_buffer();
-            return outcome::closed;
+            return net::outcome::closed;
         }
         break;
     }
     if (begin_ == end_) go_idle();
-    return outcome::open;
+    return net::outcome::open;
 }
 
 // Nothing buffered and the socket empty: give the buffer back and wait with
 // the deadline of what comes next.
 void connection::go_idle() {
-    if (begin_ == end_) {
-        give_back_buffer();
-        if (parser_ && parser_->in_progress() && !head_started_) { // a pipelined head's first bytes came with the last request
-            head_started_ = true;
-            arm(context_.settings->header_timeout);
-        } else if (!head_started_) {
-            arm(served_one_ ? context_.settings->keepalive_timeout : context_.settings->header_timeout);
-        }
-        release_parser_if_idle();
+    if (begin_ != end_) return;
+    give_back_buffer();
+    const serve_settings& settings = worker_.settings();
+    if (parser_ && parser_->in_progress() && !head_started_) { // a pipelined head's first bytes came with the last request
+        head_started_ = true;
+        arm(settings.header_timeout);
+    } else if (!head_started_) {
+        arm(served_one_ ? settings.keepalive_timeout : settings.header_timeout);
     }
+    release_parser_if_idle();
 }
 
 void connection::start_response(const request& req, bool second_look) {
-    const connection_settings& settings = *context_.settings;
-    response_plan plan = handle_static(req, settings.handler, context_.files);
-    response_ = std::make_unique<response>();
-    response_->status = plan.status;
-    response_->close_after = plan.close_after || !req.keep_alive;
-    response_->request_line = request_line_of(req);
-    response_->out = std::move(plan.head);
+    const serve_settings& settings = worker_.settings();
+    response_plan plan = handle_static(req, worker_.shared().handler, worker_.files());
+    const bool close_after = plan.close_after || !req.keep_alive;
     const bool head_only = req.verb == method::head;
-    if (!head_only && plan.file && plan.length > 0) {
-        if (plan.length <= settings.inline_file_limit) {
-            // A small file leaves with its head in one send(): one syscall per
-            // response instead of two (docs/serve.md has the measurements).
-            const std::size_t head_size = response_->out.size();
-            response_->out.resize(head_size + plan.length);
-            std::size_t got = 0;
-            while (got < plan.length) {
-                const ssize_t n = ::pread(plan.file.get(), response_->out.data() + head_size + got, plan.length - got,
-                                          static_cast<off_t>(plan.offset + got));
-                if (n < 0 && errno == EINTR) continue;
-                if (n <= 0) break;
-                got += static_cast<std::size_t>(n);
-            }
-            if (got < plan.length) { // truncated since the handler looked: look again, else send nothing
-                if (!second_look) return start_response(req, true);
-                abandon_response();
-            } else {
-                response_->out_body = plan.length;
-            }
-        } else if (const body_start body = start_body(plan); body == body_start::source_shrank) {
-            // Truncated between the handler's fstat and the job's: not a
-            // server error (bench/serve-stress saw a 500 here). Plan the
-            // request again at the new size; a file still shrinking after
-            // that gets nothing but a close, as above.
-            if (!second_look) return start_response(req, true);
-            abandon_response();
-        } else if (body == body_start::failed) { // nothing sent yet: an honest 500 instead
-            const response_plan failure = error_response(500, true, settings.handler.server_name);
-            response_->out = wire_bytes(failure);
-            response_->out_body = failure.inline_body.size();
-            response_->status = 500;
-            response_->close_after = true;
-        }
-    } else if (!head_only) {
-        response_->out_body = plan.inline_body.size();
-        response_->out += plan.inline_body;
-    }
+    std::string out = std::move(plan.head);
     served_one_ = true;
-    phase_ = phase::sending;
-    arm(settings.send_timeout);
-}
-
-// Nothing of this response goes out: the connection closes instead.
-void connection::abandon_response() {
-    response_->out.clear();
-    response_->close_after = true;
-    response_->status = 0;
-}
-
-// A file body: sendfile() from here (direct), or a transfer_job with the
-// chosen strategy.
-connection::body_start connection::start_body(const response_plan& plan) {
-    response& r = *response_;
-    r.file = plan.file;
-    if (context_.settings->direct_sendfile) {
-        r.file_offset = plan.offset;
-        r.file_left = plan.length;
-        return body_start::started;
+    if (head_only || !plan.file || plan.length == 0) {
+        const std::size_t body = head_only ? 0 : plan.inline_body.size();
+        if (!head_only) out += plan.inline_body;
+        begin_sending(plan.status, close_after, request_line_of(req), std::move(out), body, nullptr);
+        return;
     }
-    transfer_options options = context_.settings->transfer;
-    options.offset = plan.offset;
-    options.length = plan.length;
-    auto job = transfer_job::start(plan.file.get(), socket_.get(), options);
-    if (!job) return job.error().is(errc::source_too_short) ? body_start::source_shrank : body_start::failed;
-    r.job.emplace(std::move(*job));
-    return body_start::started;
-}
-
-// sendfile until done or the socket is full. A file that ends early (it
-// shrank under us) fails: the connection closes short of Content-Length.
-connection::send_result connection::send_file_direct() {
-    response& r = *response_;
-    while (r.file_left > 0) {
-        auto offset = static_cast<off_t>(r.file_offset);
-        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(r.file_left, 0x7ffff000));
-        const ssize_t n = ::sendfile(socket_.get(), r.file.get(), &offset, want);
-        if (n > 0) {
-            r.file_offset += static_cast<std::uint64_t>(n);
-            r.file_left -= static_cast<std::uint64_t>(n);
-            r.file_sent += static_cast<std::uint64_t>(n);
-            continue;
+    if (plan.length <= settings.inline_file_limit) {
+        // A small file leaves with its head in one send(): one syscall per
+        // response instead of two (docs/serve.md has the measurements).
+        const std::size_t head_size = out.size();
+        out.resize(head_size + plan.length);
+        std::size_t got = 0;
+        while (got < plan.length) {
+            const ssize_t n = ::pread(plan.file.get(), out.data() + head_size + got, plan.length - got,
+                                      static_cast<off_t>(plan.offset + got));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            got += static_cast<std::size_t>(n);
         }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && would_block(errno)) return send_result::blocked;
-        return send_result::failed; // 0: end of file before the length; or an error
+        if (got == plan.length) {
+            begin_sending(plan.status, close_after, request_line_of(req), std::move(out), plan.length, nullptr);
+            return;
+        }
+        // Truncated since the handler looked: look again, else send nothing.
+        if (!second_look) return start_response(req, true);
+        begin_sending(0, true, request_line_of(req), {}, 0, nullptr);
+        return;
     }
-    return send_result::done;
+    if (begin_sending(plan.status, close_after, request_line_of(req), std::move(out), 0, &plan) ==
+        start_result::file_shrank) {
+        // The range no longer fits the file (truncated between the handler's
+        // fstat and now): not a server error. Plan the request again at the
+        // new size; a file still shrinking after that gets nothing but a close.
+        if (!second_look) return start_response(req, true);
+        begin_sending(0, true, request_line_of(req), {}, 0, nullptr);
+    }
+}
+
+// Sets up the response to send: `out` holds the head and `inline_body`
+// bytes of body; file_body (a plan with a file) adds its range after them.
+// status 0: nothing is sent, the connection closes. A file range the engine
+// cannot start for another reason than a shrunken file becomes a 500
+// (nothing was sent yet, so an honest one).
+connection::start_result connection::begin_sending(int status, bool close_after, std::string request_line, std::string out,
+                               std::size_t inline_body, const response_plan* file_body) {
+    response_ = std::make_unique<response>();
+    response_->status = status;
+    response_->close_after = close_after;
+    response_->request_line = std::move(request_line);
+    response_->out_body = inline_body;
+    phase_ = phase::sending;
+    arm(worker_.settings().send_timeout);
+    if (status == 0) return start_result::started;
+    net::file_range range;
+    if (file_body) {
+        response_->file = file_body->file;
+        range = {file_body->file.get(), file_body->file_size_at_open, file_body->offset, file_body->length};
+    }
+    auto sender = net::head_and_range::start(fd(), socket_facts(), std::move(out), range, worker_.shared().transfer);
+    if (sender) {
+        response_->sender.emplace(std::move(*sender));
+        return start_result::started;
+    }
+    if (sender.error().is(errc::source_too_short)) return start_result::file_shrank;
+    const response_plan failure = error_response(500, true, worker_.shared().handler.server_name);
+    return begin_sending(500, true, std::move(response_->request_line), failure.head + failure.inline_body,
+                         failure.inline_body.size(), nullptr);
 }
 
 void connection::start_error(int status) {
-    const response_plan plan = error_response(status, true, context_.settings->handler.server_name);
-    response_ = std::make_unique<response>();
-    response_->status = status;
-    response_->close_after = true;
-    response_->request_line.assign(1, '-');
-    response_->out = wire_bytes(plan);
-    response_->out_body = plan.inline_body.size();
+    const response_plan plan = error_response(status, true, worker_.shared().handler.server_name);
     head_started_ = false;
-    phase_ = phase::sending;
-    arm(context_.settings->send_timeout);
+    begin_sending(status, true, "-", plan.head + plan.inline_body, plan.inline_body.size(), nullptr);
 }
 
 connection::send_result connection::send_some() {
     response& r = *response_;
-    if (r.status == 0) return send_result::failed; // a small file shrank before its first byte left
-    while (r.out_sent < r.out.size()) {
-        // MSG_MORE: the head waits for the file's first bytes (one segment
-        // for a small response, like TCP_CORK without its two setsockopts).
-        const int flags = MSG_NOSIGNAL | (r.job || r.file_left ? MSG_MORE : 0);
-        const ssize_t n = ::send(socket_.get(), r.out.data() + r.out_sent, r.out.size() - r.out_sent, flags);
-        if (n > 0) {
-            r.out_sent += static_cast<std::size_t>(n);
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && would_block(errno)) return send_result::blocked;
-        return send_result::failed;
-    }
-    if (r.file_left > 0) return send_file_direct();
-    if (!r.job) return send_result::done;
-    const auto state = r.job->step();
-    if (!state) return send_result::failed;
-    return *state == transfer_job::state::done ? send_result::done : send_result::blocked;
+    if (!r.sender) return send_result::failed; // nothing of this response may go out
+    const auto progress = r.sender->send_some();
+    if (!progress) return send_result::failed;
+    return *progress == net::head_and_range::progress::done ? send_result::done : send_result::blocked;
 }
 
 void connection::finish_response() {
     response& r = *response_;
-    if (context_.log->enabled() && r.status != 0) {
-        const std::size_t head_bytes = r.out.size() - r.out_body;
-        const std::uint64_t body_sent = r.bytes_sent() - std::min<std::uint64_t>(r.out_sent, head_bytes);
-        context_.log->add(peer_host(), r.request_line, r.status, body_sent);
+    if (worker_.log().enabled() && r.sender && r.status > 0) {
+        const std::size_t head_bytes = r.sender->head().size() - r.out_body;
+        const std::uint64_t body_sent = r.sender->bytes_sent() - std::min<std::uint64_t>(r.sender->head_sent(), head_bytes);
+        worker_.log().add(peer_host(), r.request_line, r.status, body_sent);
     }
     response_.reset();
     phase_ = phase::reading;
 }
 
-connection::outcome connection::start_lingering() {
+net::outcome connection::start_lingering() {
     // Closing with unread request bytes would make the kernel send a reset,
     // which can destroy the end of our response before the client reads it:
     // half-close, then read and discard until the client's EOF (nginx's
     // lingering close), for a few seconds at most.
-    ::shutdown(socket_.get(), SHUT_WR);
+    ::shutdown(fd(), SHUT_WR);
     give_back_buffer();
     phase_ = phase::lingering;
-    arm(context_.settings->linger_timeout);
+    arm(worker_.settings().linger_timeout);
     return linger();
 }
 
-connection::outcome connection::linger() {
+net::outcome connection::linger() {
     char scratch[4096];
     for (;;) {
-        const ssize_t n = ::recv(socket_.get(), scratch, sizeof scratch, 0);
+        const ssize_t n = ::recv(fd(), scratch, sizeof scratch, 0);
         if (n > 0) continue;
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && would_block(errno)) return outcome::open;
-        return outcome::closed;
+        if (n < 0 && would_block(errno)) return net::outcome::open;
+        return net::outcome::closed;
     }
 }
 

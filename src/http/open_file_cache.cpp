@@ -39,7 +39,12 @@ void open_file_cache::insert(const std::string& relative, const shared_fd& file,
 }
 
 void open_file_cache::expire(clock::time_point now) {
-    while (!lru_.empty() && now - lru_.back().last_used > max_idle_) erase(std::prev(lru_.end()));
+    while (!lru_.empty() && now - lru_.back().last_used >= max_idle_) erase(std::prev(lru_.end()));
+}
+
+std::optional<open_file_cache::clock::time_point> open_file_cache::next_expiry() const {
+    if (lru_.empty()) return std::nullopt;
+    return lru_.back().last_used + max_idle_;
 }
 
 void open_file_cache::erase(std::list<entry>::iterator it) {

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <list>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -33,7 +34,8 @@ class open_file_cache {
 public:
     using clock = std::chrono::steady_clock;
 
-    explicit open_file_cache(std::size_t capacity = 256, std::chrono::seconds max_idle = std::chrono::seconds(60))
+    explicit open_file_cache(std::size_t capacity = 256,
+                             std::chrono::milliseconds max_idle = std::chrono::seconds(60))
         : capacity_(capacity), max_idle_(max_idle) {}
 
     // The cached descriptor of `relative` under root_fd if it is still the
@@ -43,6 +45,8 @@ public:
     void insert(const std::string& relative, const shared_fd& file, const struct stat& st);
     // Closes entries unused for max_idle.
     void expire(clock::time_point now);
+    // When expire() next has something to close (nullopt: the cache is empty).
+    std::optional<clock::time_point> next_expiry() const;
     std::size_t size() const noexcept { return index_.size(); }
 
 private:
@@ -55,7 +59,7 @@ private:
     void erase(std::list<entry>::iterator it);
 
     std::size_t capacity_;
-    std::chrono::seconds max_idle_;
+    std::chrono::milliseconds max_idle_;
     std::list<entry> lru_; // most recently used first
     std::unordered_map<std::string, std::list<entry>::iterator> index_;
 };

@@ -648,6 +648,28 @@ TEST_F(serve, memory_returns_after_a_burst_of_connections) {
     ::setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+// A worker that gets no traffic still closes cached files nobody asked for:
+// a deleted file's descriptor (and its disk blocks) does not stay open for
+// as long as the worker is idle.
+TEST_F(serve, an_idle_worker_closes_a_deleted_cached_file) {
+    write_file(root / "doomed.bin", pattern(1 << 20, 9));
+    served server(root, {"--workers", "1", "--open-file-cache-inactive", "0.5"});
+    const pid_t pid = server.process().pid();
+    EXPECT_EQ(http_get(server.port(), "/doomed.bin").status, 200);
+    fs::remove(root / "doomed.bin");
+    const auto holds_deleted_file = [pid] {
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+            const auto target = fs::read_symlink(entry.path(), ec);
+            if (!ec && target.string().find("doomed.bin (deleted)") != std::string::npos) return true;
+        }
+        return false;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (holds_deleted_file() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(100ms);
+    EXPECT_FALSE(holds_deleted_file()) << "zc serve still holds the deleted file open";
+}
+
 TEST_F(serve, access_log_in_common_log_format) {
     const fs::path log = dir.path() / "access.log";
     {

@@ -1,0 +1,126 @@
+// loop — one worker of a server: a backend (epoll today), its own listening
+// socket (SO_REUSEPORT: the kernel spreads new connections over the
+// workers' listeners), its sessions and their deadlines, and its timers.
+// It knows no protocol: the protocol_worker makes a session for each
+// accepted connection and words the refusal past --max-connections.
+// Nothing is shared between loops except the server-wide connection count;
+// no thread per connection, no locks on the hot path.
+//
+// Accept errors: EMFILE/ENFILE would leave the connection in the queue and
+// wake the loop again at once. Like nginx, the loop keeps a reserve
+// descriptor: it closes it, accepts and closes the waiting connection (the
+// client sees a clean close instead of hanging), reopens it, and stops
+// accepting for 100 ms so that a full descriptor table cannot spin the loop.
+//
+// Timers: periodic work (a cache's expiry, a log's flush) is a timer whose
+// next_due() the loop asks before every wait, so an idle worker still wakes
+// for it: the wait is bounded by the soonest deadline, timer, accept pause,
+// memory trim or drain deadline.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "net/backend.hpp"
+#include "net/deadline_queue.hpp"
+#include "net/session.hpp"
+#include "zerocopy/error.hpp"
+#include "zerocopy/unique_fd.hpp"
+
+namespace zc::net {
+
+// The protocol's part of one loop.
+class protocol_worker {
+public:
+    virtual ~protocol_worker() = default;
+    // A new connection (non-blocking, TCP_NODELAY). nullptr: refused, closed.
+    virtual std::unique_ptr<session> open_session(unique_fd socket, const sockaddr_storage& peer) = 0;
+    // Past the server's connection limit: say so in the protocol's words
+    // (HTTP: 503) with one non-blocking send; the loop then closes it.
+    virtual void refuse(int socket) = 0;
+    // The loop is about to return: flush what is buffered.
+    virtual void on_stop() {}
+};
+
+struct loop_limits {
+    std::size_t max_connections = 10'000;            // all loops of the server together
+    std::chrono::milliseconds drain_timeout{10'000}; // graceful stop: the most a stop waits
+};
+
+struct loop_timer {
+    // When the timer wants to run next (nullopt: not now). Asked before
+    // every wait, so it may change at any time (a cache that gained an entry).
+    std::function<std::optional<steady_clock::time_point>()> next_due;
+    std::function<void(steady_clock::time_point now)> run;
+};
+
+class loop {
+public:
+    // Takes a bound, listening, non-blocking socket.
+    static std::expected<std::unique_ptr<loop>, error> create(unique_fd listener, const loop_limits& limits,
+                                                              std::atomic<std::size_t>& open_connections,
+                                                              backend_kind kind = backend_kind::automatic);
+    ~loop();
+    loop(const loop&) = delete;
+    loop& operator=(const loop&) = delete;
+
+    // Before run(): the protocol (it may add timers and keep the loop).
+    void set_protocol(std::unique_ptr<protocol_worker> protocol);
+    void add_timer(loop_timer timer);
+
+    // Runs until stop() and the sessions end (or the drain deadline passes).
+    // Thread: the loop's own.
+    void run();
+    // From any thread: stop accepting, let sessions finish, return from run().
+    void stop() noexcept;
+
+    // For sessions (loop thread only).
+    void set_deadline(session& s, steady_clock::time_point when) { deadlines_.set(&s, when); }
+    void clear_deadline(session& s) { deadlines_.clear(&s); }
+    bool draining() const noexcept { return draining_; }
+    std::size_t sessions() const noexcept { return sessions_.size(); }
+    std::string_view backend_name() const noexcept { return backend_->name(); }
+
+private:
+    loop(const loop_limits& limits, std::atomic<std::size_t>& open_connections);
+    void accept_all();
+    void pause_accepting();
+    void resume_accepting();
+    void begin_drain();
+    void close_session(session* s);
+    void free_closed(steady_clock::time_point now);
+    void run_due(steady_clock::time_point now);
+    int wait_timeout(steady_clock::time_point now) const;
+    void note_closed_sessions(steady_clock::time_point now);
+    void give_back_memory_if_due(steady_clock::time_point now);
+
+    std::unique_ptr<backend> backend_;
+    unique_fd listener_;
+    unique_fd wake_;    // eventfd: stop()
+    unique_fd reserve_; // /dev/null, given up to accept when descriptors run out
+    bool accepting_ = false;
+    steady_clock::time_point resume_accept_at_{};
+
+    const loop_limits limits_;
+    std::atomic<std::size_t>& open_connections_;
+    std::unique_ptr<protocol_worker> protocol_;
+    std::vector<loop_timer> timers_;
+    deadline_queue<session> deadlines_;
+    std::unordered_map<session*, std::unique_ptr<session>> sessions_;
+    std::vector<session*> closing_;      // closed during this batch of events, freed after it
+    std::size_t sessions_peak_ = 0;      // since memory was last given back
+    steady_clock::time_point trim_at_{}; // a burst ended: give memory back then
+    bool draining_ = false;
+    steady_clock::time_point drain_deadline_{};
+};
+
+} // namespace zc::net

@@ -1,0 +1,64 @@
+// session — one connection of a protocol on a loop (HTTP's connection, the
+// log's Kafka connection, the tests' echo session).
+//
+// Contract: every hook runs on the loop's thread and never blocks; it does
+// what the socket allows and returns `open` (wait for the next readiness or
+// deadline) or `closed` (the loop unwatches it, and frees it after the
+// current batch of events, so a pointer to it stays valid until then).
+// A session keeps at most one deadline (arm/disarm); when it passes,
+// on_deadline() runs.
+#pragma once
+
+#include <netinet/in.h>
+
+#include <chrono>
+#include <memory>
+
+#include "net/backend.hpp"
+#include "net/deadline_queue.hpp"
+#include "zerocopy/transfer.hpp"
+#include "zerocopy/unique_fd.hpp"
+
+namespace zc::net {
+
+class loop;
+
+enum class outcome { open, closed };
+
+class session {
+public:
+    session(unique_fd socket, loop& owner);
+    virtual ~session();
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+
+    // The socket is readable, writable or hung up (edge: once per change).
+    virtual outcome on_ready(readiness what) = 0;
+    // The deadline set with arm() passed.
+    virtual outcome on_deadline() = 0;
+    // The server is stopping: close now when idle, else after the work in
+    // progress (the loop ends its sessions at the drain deadline anyway).
+    virtual outcome on_drain() = 0;
+
+    int fd() const noexcept { return socket_.get(); }
+    loop& owner() const noexcept { return loop_; }
+    // What the engine needs to know about the socket (accepted TCP,
+    // non-blocking), for transfer_job::start's fast form.
+    const descriptor_facts& socket_facts() const noexcept { return facts_; }
+
+    void arm(std::chrono::milliseconds after); // deadline = now + after
+    void arm_at(steady_clock::time_point when);
+    void disarm();
+    bool armed() const noexcept { return deadline_ != steady_clock::time_point{}; }
+    steady_clock::time_point& deadline_slot() noexcept { return deadline_; }
+
+private:
+    friend class loop;
+    unique_fd socket_;
+    loop& loop_;
+    descriptor_facts facts_;
+    steady_clock::time_point deadline_{};
+    bool closed_ = false; // set by the loop; freed after the current batch of events
+};
+
+} // namespace zc::net
