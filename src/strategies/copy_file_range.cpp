@@ -32,9 +32,7 @@ public:
                 ctx.count_syscall();
                 return ::copy_file_range(ctx.source.fd, &offset, ctx.sink.fd, nullptr, ctx.next_chunk(cap), 0);
             });
-            if (n < 0) {
-                return std::unexpected(syscall_error(errno, "copy_file_range", ctx));
-            }
+            if (n < 0) return std::unexpected(syscall_error(errno, "copy_file_range", ctx));
             if (n == 0) {
                 if (auto ended = ctx.source_ended("copy_file_range"); !ended) return std::unexpected(ended.error());
                 break;
