@@ -5,11 +5,13 @@
 //   - blocking code (profiles, charts, the bench's children, test helpers)
 //     wants "all of it or an error": write_all, send_all, read_full,
 //     pread_full;
-//   - non-blocking code (the strategies, the engine) keeps its own position
-//     and wants "this much went, then the descriptor would block": write_some
-//     and send_some treat EAGAIN as a state, never as an error.
-// A strategy that must count every syscall, or name the failing call in its
-// own words, wraps its single call in retry_on_eintr instead.
+//   - non-blocking code (the engine's bytes held across a fallback, a
+//     server's response) keeps its own position and wants "this much went,
+//     then the descriptor would block": write_some and send_some treat EAGAIN
+//     as a state, never as an error.
+// Code that handles each call's result itself (the strategies: every call
+// counted, every byte accounted as it moves, errors named in the strategy's
+// words) wraps that one call in retry_on_eintr instead.
 //
 // Every function saves errno right after the failing call; the error names
 // the syscall and the descriptor ("write(fd=5): Broken pipe"). A call that
