@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "core/io.hpp"
+
 namespace zc::cli {
 namespace {
 
@@ -72,9 +74,7 @@ int connect_with_timeout(int fd, const sockaddr* address, socklen_t length, std:
     if (::connect(fd, address, length) != 0) {
         if (errno != EINPROGRESS && errno != EINTR) return errno;
         pollfd p{fd, POLLOUT, 0};
-        int ready;
-        do ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
-        while (ready < 0 && errno == EINTR);
+        const int ready = detail::retry_on_eintr([&] { return ::poll(&p, 1, static_cast<int>(timeout.count())); });
         if (ready < 0) return errno;
         if (ready == 0) return ETIMEDOUT;
         int so_error = 0;
@@ -125,9 +125,9 @@ std::expected<unique_fd, error> listen_on(const host_port& address) {
 
 std::expected<unique_fd, error> accept_one(int listener) {
     for (;;) {
-        unique_fd fd(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+        unique_fd fd(detail::retry_on_eintr([&] { return ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC); }));
         if (fd) return fd;
-        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == ECONNABORTED) continue;
         return std::unexpected(error::from_errno(errno, fmt::format("accept on {}", local_address(listener))));
     }
 }
@@ -158,9 +158,9 @@ std::expected<bool, error> finish_sending(int socket_fd, const std::string& peer
         const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
         if (ready < 0 && errno != EINTR) return std::unexpected(error::from_errno(errno, "poll"));
         if (ready <= 0) continue;
-        const ssize_t n = ::read(socket_fd, discard, sizeof discard);
+        const ssize_t n = detail::retry_on_eintr([&] { return ::read(socket_fd, discard, sizeof discard); });
         if (n == 0) return true;
-        if (n < 0 && errno != EINTR && errno != EAGAIN)
+        if (n < 0 && errno != EAGAIN)
             return std::unexpected(error::from_errno(errno, fmt::format("waiting for {} to close the connection", peer)));
     }
 }

@@ -17,6 +17,7 @@
 #include "bench/measure.hpp"
 #include "bench/scenarios.hpp"
 #include "core/aligned_buffer.hpp"
+#include "core/io.hpp"
 #include "core/uring.hpp"
 #include "zerocopy/mapped_file.hpp"
 
@@ -30,9 +31,10 @@ constexpr unsigned uring_depth = 8;
 std::expected<scan_outcome, error> scan_pread(int fd, std::uint64_t size, std::span<std::byte> buffer) {
     scan_outcome out;
     for (std::uint64_t at = 0; at < size;) {
-        const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(at));
-        ++out.syscalls;
-        if (n < 0 && errno == EINTR) continue;
+        const ssize_t n = zc::detail::retry_on_eintr([&] {
+            ++out.syscalls;
+            return ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(at));
+        });
         if (n < 0) return std::unexpected(error::from_errno(errno, "pread"));
         if (n == 0) return std::unexpected(error::from(errc::source_shrank, "scan: file ended early"));
         // Reads of a regular file are short only at EOF, so every piece but

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "bench/measure.hpp"
+#include "core/io.hpp"
 #include "engine/auto_select.hpp"
 #include "engine/profile_from_bench.hpp"
 #include "zerocopy/strategy.hpp"
@@ -51,28 +52,18 @@ std::span<std::byte> drain_buffer() {
     return buffer;
 }
 
+// The children's plain-old-data messages (acknowledgements, reports, "go"),
+// whole or not at all; a failure leaves its errno in errno for the caller.
 bool write_all(int fd, const void* data, std::size_t length) {
-    const auto* p = static_cast<const char*>(data);
-    while (length) {
-        const ssize_t n = ::write(fd, p, length);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        length -= static_cast<std::size_t>(n);
-    }
-    return true;
+    auto wrote = zc::detail::write_all(fd, {static_cast<const std::byte*>(data), length});
+    if (!wrote) errno = wrote.error().errno_value();
+    return wrote.has_value();
 }
 
 bool read_all(int fd, void* data, std::size_t length) {
-    auto* p = static_cast<char*>(data);
-    while (length) {
-        const ssize_t n = ::read(fd, p, length);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        length -= static_cast<std::size_t>(n);
-    }
-    return true;
+    auto got = zc::detail::read_full(fd, {static_cast<std::byte*>(data), length});
+    if (!got) errno = got.error().errno_value();
+    return got && *got == length;
 }
 
 // Child body: read `fd` to EOF, then write the 8-byte acknowledgement (the
@@ -81,8 +72,7 @@ int drain(int fd, bool hash, int ack_fd) {
     const auto buffer = drain_buffer();
     stream_hash h;
     for (;;) {
-        const ssize_t n = ::read(fd, buffer.data(), buffer.size()); // recv(fd, …, 0) on a socket
-        if (n < 0 && errno == EINTR) continue;
+        const ssize_t n = zc::detail::retry_on_eintr([&] { return ::read(fd, buffer.data(), buffer.size()); });
         if (n < 0) return 3;
         if (n == 0) break;
         if (hash) h.update(buffer.first(static_cast<std::size_t>(n)));
@@ -103,8 +93,8 @@ std::expected<pid_t, error> fork_child(Body body) {
 std::expected<usage, error> reap(pid_t pid) {
     int status = 0;
     rusage r{};
-    while (::wait4(pid, &status, 0, &r) < 0)
-        if (errno != EINTR) return std::unexpected(errno_error("wait4"));
+    if (zc::detail::retry_on_eintr([&] { return ::wait4(pid, &status, 0, &r); }) < 0)
+        return std::unexpected(errno_error("wait4"));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return std::unexpected(error::from_errno(EIO, "bench child process failed (status " +
                                                            std::to_string(status) + ")"));
@@ -138,11 +128,9 @@ int connect_loopback(const sockaddr_in& address) {
 }
 
 std::expected<unique_fd, error> accept_one(const listener& l) {
-    for (;;) {
-        const int c = ::accept4(l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
-        if (c >= 0) return unique_fd(c);
-        if (errno != EINTR) return std::unexpected(errno_error("accept"));
-    }
+    const int c = zc::detail::retry_on_eintr([&] { return ::accept4(l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC); });
+    if (c < 0) return std::unexpected(errno_error("accept"));
+    return unique_fd(c);
 }
 
 // A forked child at the other end of a loopback TCP connection.
@@ -377,15 +365,7 @@ int send_mapping(int socket, const fixture& source, std::uint64_t repeats, int r
     if (map == MAP_FAILED || !read_all(socket, &go, 1)) return 5;
     const usage before = usage::of_thread();
     for (std::uint64_t r = 0; r < repeats; ++r) {
-        const char* p = static_cast<const char*>(map);
-        std::size_t left = source.size;
-        while (left) {
-            const ssize_t n = ::send(socket, p, left, MSG_NOSIGNAL);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return 6;
-            p += n;
-            left -= static_cast<std::size_t>(n);
-        }
+        if (!zc::detail::send_all(socket, {static_cast<const std::byte*>(map), source.size})) return 6;
     }
     sender_report report;
     report.used = usage::of_thread() - before;
@@ -501,8 +481,8 @@ std::expected<std::uint64_t, error> hash_file(int fd) {
     const auto buffer = drain_buffer();
     stream_hash h;
     for (std::uint64_t at = 0;;) {
-        const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(at));
-        if (n < 0 && errno == EINTR) continue;
+        const ssize_t n = zc::detail::retry_on_eintr(
+            [&] { return ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(at)); });
         if (n < 0) return std::unexpected(errno_error("pread (verify)"));
         if (n == 0) break;
         h.update(buffer.first(static_cast<std::size_t>(n)));

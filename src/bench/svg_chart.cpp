@@ -22,6 +22,7 @@
 #include <span>
 #include <system_error>
 
+#include "core/io.hpp"
 #include "zerocopy/unique_fd.hpp"
 
 namespace zc::bench {
@@ -522,15 +523,8 @@ std::string svg_open(double height, std::string_view title) {
 std::expected<void, zc::error> write_file(const std::string& path, std::string_view text) {
     unique_fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd) return std::unexpected(zc::error::from_errno(errno, "open(" + path + ")"));
-    while (!text.empty()) {
-        ssize_t n = ::write(fd.get(), text.data(), text.size());
-        if (n < 0) {
-            int saved = errno;
-            if (saved == EINTR) continue;
-            return std::unexpected(zc::error::from_errno(saved, "write(" + path + ")"));
-        }
-        text.remove_prefix(static_cast<std::size_t>(n));
-    }
+    if (auto wrote = zc::detail::write_all(fd.get(), zc::detail::as_bytes(text)); !wrote)
+        return std::unexpected(zc::error::from_errno(wrote.error().errno_value(), "write(" + path + ")"));
     if (::close(fd.release()) != 0) return std::unexpected(zc::error::from_errno(errno, "close(" + path + ")"));
     return {};
 }

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/io.hpp"
 #include "engine/auto_select.hpp"
 #include "strategies/strategy.hpp"
 
@@ -140,21 +141,19 @@ std::expected<std::string, error> read_whole_file(const std::filesystem::path& p
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return std::unexpected(error::from_errno(errno, "open profile " + path.string()));
     std::string text;
-    char buffer[16384];
+    std::array<std::byte, 16384> buffer;
     for (;;) {
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int saved = errno;
+        const auto got = detail::read_full(fd, buffer);
+        if (!got) {
             ::close(fd);
-            return std::unexpected(error::from_errno(saved, "read profile " + path.string()));
+            return std::unexpected(error::from_errno(got.error().errno_value(), "read profile " + path.string()));
         }
-        if (n == 0) break;
-        text.append(buffer, static_cast<std::size_t>(n));
+        text.append(reinterpret_cast<const char*>(buffer.data()), *got);
         if (text.size() > (1u << 20)) {
             ::close(fd);
             return std::unexpected(invalid(path.string(), "larger than 1 MiB, not a profile"));
         }
+        if (*got < buffer.size()) break; // end of file
     }
     ::close(fd);
     return text;
@@ -163,16 +162,9 @@ std::expected<std::string, error> read_whole_file(const std::filesystem::path& p
 std::expected<void, error> write_whole_file(const std::filesystem::path& path, const std::string& text) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return std::unexpected(error::from_errno(errno, "open " + path.string()));
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int saved = errno;
-            ::close(fd);
-            return std::unexpected(error::from_errno(saved, "write " + path.string()));
-        }
-        done += static_cast<std::size_t>(n);
+    if (auto wrote = detail::write_all(fd, detail::as_bytes(text)); !wrote) {
+        ::close(fd);
+        return std::unexpected(error::from_errno(wrote.error().errno_value(), "write " + path.string()));
     }
     if (::close(fd) != 0) return std::unexpected(error::from_errno(errno, "close " + path.string()));
     return {};

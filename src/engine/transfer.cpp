@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 
+#include "core/io.hpp"
 #include "core/sigpipe_guard.hpp"
 #include "engine/auto_select.hpp"
 #include "strategies/strategy.hpp"
@@ -176,17 +177,13 @@ std::expected<transfer_job, error> transfer_job::start_inspected(const detail::e
 }
 
 std::expected<bool, error> transfer_job::impl::deliver_stranded() {
-    while (stranded_sent < stranded.size()) {
-        ssize_t n = ::write(ctx.sink.fd, stranded.data() + stranded_sent, stranded.size() - stranded_sent);
-        ++stats.syscalls;
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (detail::would_block(errno)) return false;
-            return std::unexpected(error::from_errno(errno, "write(sink) of bytes held across a fallback"));
-        }
-        stranded_sent += static_cast<std::size_t>(n);
-        ctx.done += static_cast<std::uint64_t>(n); // a stream source: position does not apply
-    }
+    const std::size_t before = stranded_sent;
+    auto wrote = detail::write_some(ctx.sink.fd, detail::as_bytes(stranded), stranded_sent, &stats.syscalls);
+    ctx.done += stranded_sent - before; // a stream source: position does not apply
+    if (!wrote)
+        return std::unexpected(
+            error::from_errno(wrote.error().errno_value(), "write(sink) of bytes held across a fallback"));
+    if (stranded_sent < stranded.size()) return false;
     stranded.clear();
     stranded_sent = 0;
     return true;
@@ -283,8 +280,7 @@ std::expected<transfer_stats, error> transfer(int source_fd, int sink_fd, const 
         pollfd p{};
         p.fd = *state == transfer_job::state::would_block_on_sink ? sink_fd : source_fd;
         p.events = *state == transfer_job::state::would_block_on_sink ? POLLOUT : POLLIN;
-        while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
-        }
+        (void)detail::retry_on_eintr([&] { return ::poll(&p, 1, -1); });
     }
 }
 

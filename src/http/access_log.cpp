@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <ctime>
 
+#include "core/io.hpp"
+
 namespace zc::http {
 
 std::expected<access_log, error> access_log::open(const std::string& path) {
@@ -41,15 +43,7 @@ access_log::~access_log() { delete lock_; }
 void access_log::write_lines(std::string_view lines) {
     if (fd_ < 0 || lines.empty()) return;
     std::lock_guard guard(*lock_);
-    while (!lines.empty()) {
-        const ssize_t n = ::write(fd_, lines.data(), lines.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            ++write_errors_;
-            return;
-        }
-        lines.remove_prefix(static_cast<std::size_t>(n));
-    }
+    if (!detail::write_all(fd_, detail::as_bytes(lines))) ++write_errors_;
 }
 
 const std::string& access_log_buffer::date_now() {

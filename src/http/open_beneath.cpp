@@ -12,6 +12,7 @@
 
 #include <cerrno>
 
+#include "core/io.hpp"
 #include "http/static_parts.hpp"
 
 namespace zc::http {
@@ -21,10 +22,11 @@ std::expected<unique_fd, int> open_beneath(int root_fd, const std::string& relat
     how.flags = static_cast<std::uint64_t>(flags);
     how.resolve = RESOLVE_NO_MAGICLINKS | (beneath ? RESOLVE_BENEATH : 0);
     for (int attempt = 0;; ++attempt) {
-        long fd = ::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how);
+        const long fd =
+            detail::retry_on_eintr([&] { return ::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how); });
         if (fd >= 0) return unique_fd(static_cast<int>(fd));
-        int saved = errno;
-        if (saved == EINTR || (saved == EAGAIN && attempt < 8)) continue;
+        const int saved = errno;
+        if (saved == EAGAIN && attempt < 8) continue;
         return std::unexpected(saved);
     }
 }

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 
+#include "core/io.hpp"
 #include "strategies/strategy.hpp"
 
 namespace zc::detail {
@@ -27,12 +28,11 @@ public:
         const std::size_t cap = ctx.options->chunk_size ? ctx.options->chunk_size : default_chunk;
         while (!ctx.complete()) {
             loff_t offset = static_cast<loff_t>(ctx.position);
-            ssize_t n = ::copy_file_range(ctx.source.fd, &offset, ctx.sink.fd, nullptr, ctx.next_chunk(cap), 0);
-            ctx.count_syscall();
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return std::unexpected(syscall_error(errno, "copy_file_range", ctx));
-            }
+            const ssize_t n = retry_on_eintr([&] {
+                ctx.count_syscall();
+                return ::copy_file_range(ctx.source.fd, &offset, ctx.sink.fd, nullptr, ctx.next_chunk(cap), 0);
+            });
+            if (n < 0) return std::unexpected(syscall_error(errno, "copy_file_range", ctx));
             if (n == 0) {
                 if (auto ended = ctx.source_ended("copy_file_range"); !ended) return std::unexpected(ended.error());
                 break;

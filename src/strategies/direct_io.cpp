@@ -33,6 +33,7 @@
 #include <string>
 
 #include "core/aligned_buffer.hpp"
+#include "core/io.hpp"
 #include "strategies/strategy.hpp"
 #include "strategies/write_out.hpp"
 #include "zerocopy/unique_fd.hpp"
@@ -59,12 +60,12 @@ std::expected<dio_alignment, error> query_alignment(int fd, transfer_context& ct
 // open(2) on failure.
 std::expected<unique_fd, int> reopen_direct(int fd, int access_mode, transfer_context& ctx) {
     const std::string path = "/proc/self/fd/" + std::to_string(fd);
-    for (;;) {
+    const int reopened = retry_on_eintr([&] {
         ctx.count_syscall();
-        int reopened = ::open(path.c_str(), access_mode | O_DIRECT | O_CLOEXEC);
-        if (reopened >= 0) return unique_fd(reopened);
-        if (errno != EINTR) return std::unexpected(errno);
-    }
+        return ::open(path.c_str(), access_mode | O_DIRECT | O_CLOEXEC);
+    });
+    if (reopened < 0) return std::unexpected(errno);
+    return unique_fd(reopened);
 }
 
 error refused(int errno_value, std::string_view detail) {
@@ -109,12 +110,11 @@ private:
                 const std::uint64_t rounded = (needed + read_align_ - 1) / read_align_ * read_align_;
                 want = static_cast<std::size_t>(std::min<std::uint64_t>(want, rounded));
             }
-            ssize_t r = ::pread(source_.get(), buffer_.data(), want, static_cast<off_t>(aligned_position));
-            ctx.count_syscall();
-            if (r < 0) {
-                if (errno == EINTR) continue;
-                return std::unexpected(syscall_error(errno, "pread(O_DIRECT source)", ctx));
-            }
+            const ssize_t r = retry_on_eintr([&] {
+                ctx.count_syscall();
+                return ::pread(source_.get(), buffer_.data(), want, static_cast<off_t>(aligned_position));
+            });
+            if (r < 0) return std::unexpected(syscall_error(errno, "pread(O_DIRECT source)", ctx));
             if (static_cast<std::size_t>(r) <= lead) {
                 if (auto ended = ctx.source_ended("pread(O_DIRECT)"); !ended) return std::unexpected(ended.error());
                 return step::done;
@@ -160,23 +160,22 @@ private:
     // pwrite on the O_DIRECT sink descriptor; returns bytes written (0 when
     // direct writes were just turned off and the caller should write plainly).
     std::expected<std::size_t, error> write_direct(transfer_context& ctx, const std::byte* data, std::size_t n) {
-        for (;;) {
-            ssize_t w = ::pwrite(sink_direct_.get(), data, n, static_cast<off_t>(sink_offset_));
+        const ssize_t w = retry_on_eintr([&] {
             ctx.count_syscall();
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                if (errno == EINVAL) { // the filesystem changed its mind: write plainly from now on
-                    sink_direct_.reset();
-                    return 0;
-                }
-                return std::unexpected(syscall_error(errno, "pwrite(O_DIRECT sink)", ctx));
+            return ::pwrite(sink_direct_.get(), data, n, static_cast<off_t>(sink_offset_));
+        });
+        if (w < 0) {
+            if (errno == EINVAL) { // the filesystem changed its mind: write plainly from now on
+                sink_direct_.reset();
+                return 0;
             }
-            if (w == 0) return std::unexpected(syscall_error(EIO, "pwrite(O_DIRECT sink) wrote nothing", ctx));
-            sink_offset_ += static_cast<std::uint64_t>(w);
-            offset_moved_ = true;
-            ctx.advance(static_cast<std::uint64_t>(w));
-            return static_cast<std::size_t>(w);
+            return std::unexpected(syscall_error(errno, "pwrite(O_DIRECT sink)", ctx));
         }
+        if (w == 0) return std::unexpected(syscall_error(EIO, "pwrite(O_DIRECT sink) wrote nothing", ctx));
+        sink_offset_ += static_cast<std::uint64_t>(w);
+        offset_moved_ = true;
+        ctx.advance(static_cast<std::uint64_t>(w));
+        return static_cast<std::size_t>(w);
     }
 
     // pwrite does not move the caller's offset: put it where write(2) would.

@@ -49,6 +49,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/io.hpp"
 #include "strategies/mapped_source.hpp"
 #include "strategies/strategy.hpp"
 #include "zerocopy/unique_fd.hpp"
@@ -68,28 +69,27 @@ private:
     std::expected<std::int64_t, error> send_zero_copy(transfer_context& ctx, const std::byte* data,
                                                       std::size_t n) override {
         const int flags = MSG_ZEROCOPY | MSG_NOSIGNAL | (ctx.sink.nonblocking() ? MSG_DONTWAIT : 0);
-        for (;;) {
-            ssize_t r = ::send(ctx.sink.fd, data, n, flags);
+        const ssize_t r = retry_on_eintr([&] {
             ctx.count_syscall();
-            if (r > 0) {
-                ++issued_;
-                return r;
-            }
-            const int e = r < 0 ? errno : EIO;
-            if (e == EINTR) continue;
-            if (would_block(e)) return -1;
-            if (e == ENOBUFS && outstanding() > 0) {
-                const std::uint32_t before = completed_;
-                if (ctx.sink.nonblocking()) {
-                    if (auto read = collect_completions(ctx); !read) return std::unexpected(read.error());
-                } else if (auto waited = wait_for_completion(ctx); !waited) {
-                    return std::unexpected(waited.error());
-                }
-                if (completed_ == before) return -1; // wait for POLLERR/POLLOUT
-                return 0;
-            }
-            return std::unexpected(send_error(ctx, e, "send(MSG_ZEROCOPY)", n));
+            return ::send(ctx.sink.fd, data, n, flags);
+        });
+        if (r > 0) {
+            ++issued_;
+            return r;
         }
+        const int e = r < 0 ? errno : EIO;
+        if (would_block(e)) return -1;
+        if (e == ENOBUFS && outstanding() > 0) {
+            const std::uint32_t before = completed_;
+            if (ctx.sink.nonblocking()) {
+                if (auto read = collect_completions(ctx); !read) return std::unexpected(read.error());
+            } else if (auto waited = wait_for_completion(ctx); !waited) {
+                return std::unexpected(waited.error());
+            }
+            if (completed_ == before) return -1; // wait for POLLERR/POLLOUT
+            return 0;
+        }
+        return std::unexpected(send_error(ctx, e, "send(MSG_ZEROCOPY)", n));
     }
 
     bool completions_outstanding() const noexcept override { return outstanding() > 0; }
@@ -102,10 +102,11 @@ private:
             msghdr msg{};
             msg.msg_control = control;
             msg.msg_controllen = sizeof control;
-            ssize_t r = ::recvmsg(ctx.sink.fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
-            ctx.count_syscall();
+            const ssize_t r = retry_on_eintr([&] {
+                ctx.count_syscall();
+                return ::recvmsg(ctx.sink.fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+            });
             if (r < 0) {
-                if (errno == EINTR) continue;
                 if (would_block(errno)) return {};
                 return std::unexpected(syscall_error(errno, "recvmsg(MSG_ERRQUEUE)", ctx));
             }
@@ -132,12 +133,11 @@ private:
             // events 0: poll still reports POLLERR (error queue not empty).
             // After POLLHUP it would report that at once forever: nap instead.
             pollfd p{ctx.sink.fd, 0, 0};
-            int r = ::poll(&p, 1, hung_up ? 10 : -1);
-            ctx.count_syscall();
-            if (r < 0) {
-                if (errno == EINTR) continue;
-                return std::unexpected(syscall_error(errno, "poll(POLLERR)", ctx));
-            }
+            const int r = retry_on_eintr([&] {
+                ctx.count_syscall();
+                return ::poll(&p, 1, hung_up ? 10 : -1);
+            });
+            if (r < 0) return std::unexpected(syscall_error(errno, "poll(POLLERR)", ctx));
             if (p.revents & POLLNVAL) return std::unexpected(syscall_error(EBADF, "poll(POLLERR)", ctx));
             if (p.revents & POLLHUP) hung_up = true;
             if (auto read = collect_completions(ctx); !read) return std::unexpected(read.error());

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/aligned_buffer.hpp"
+#include "core/io.hpp"
 #include "strategies/strategy.hpp"
 #include "strategies/write_out.hpp"
 
@@ -35,12 +36,13 @@ public:
             auto buffer = own_ ? std::span<std::byte>(own_.data(), own_.size())
                                : scratch_buffer(ctx.options->buffer_size, page_size());
             const std::size_t want = ctx.next_chunk(buffer.size());
-            ssize_t r = ctx.seekable_source
-                            ? ::pread(ctx.source.fd, buffer.data(), want, static_cast<off_t>(ctx.position))
-                            : ::read(ctx.source.fd, buffer.data(), want);
-            ctx.count_syscall();
+            const ssize_t r = retry_on_eintr([&] {
+                ctx.count_syscall();
+                return ctx.seekable_source
+                           ? ::pread(ctx.source.fd, buffer.data(), want, static_cast<off_t>(ctx.position))
+                           : ::read(ctx.source.fd, buffer.data(), want);
+            });
             if (r < 0) {
-                if (errno == EINTR) continue;
                 if (would_block(errno)) return step::source_blocked;
                 return std::unexpected(syscall_error(errno, ctx.seekable_source ? "pread" : "read", ctx));
             }

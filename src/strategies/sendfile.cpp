@@ -13,6 +13,7 @@
 
 #include <cerrno>
 
+#include "core/io.hpp"
 #include "strategies/strategy.hpp"
 
 namespace zc::detail {
@@ -26,10 +27,11 @@ public:
         const std::size_t cap = ctx.options->chunk_size ? ctx.options->chunk_size : max_per_call;
         while (!ctx.complete()) {
             off_t offset = static_cast<off_t>(ctx.position);
-            ssize_t n = ::sendfile(ctx.sink.fd, ctx.source.fd, &offset, ctx.next_chunk(std::min(cap, max_per_call)));
-            ctx.count_syscall();
+            const ssize_t n = retry_on_eintr([&] {
+                ctx.count_syscall();
+                return ::sendfile(ctx.sink.fd, ctx.source.fd, &offset, ctx.next_chunk(std::min(cap, max_per_call)));
+            });
             if (n < 0) {
-                if (errno == EINTR) continue;
                 if (would_block(errno)) return step::sink_blocked;
                 return std::unexpected(syscall_error(errno, "sendfile", ctx));
             }

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <string>
 
+#include "core/io.hpp"
 #include "core/pipe_pair.hpp"
 #include "strategies/strategy.hpp"
 
@@ -38,14 +39,8 @@ public:
         // A seekable source re-reads from the last byte the sink took instead.
         if (!stream_source_ || pipe_.buffered == 0) return held;
         held.resize(pipe_.buffered);
-        std::size_t got = 0;
-        while (got < held.size()) {
-            ssize_t r = ::read(pipe_.read_end.get(), held.data() + got, held.size() - got);
-            if (r < 0 && errno == EINTR) continue;
-            if (r <= 0) break;
-            got += static_cast<std::size_t>(r);
-        }
-        held.resize(got);
+        const auto got = read_full(pipe_.read_end.get(), std::as_writable_bytes(std::span(held.data(), held.size())));
+        held.resize(got.value_or(0));
         pipe_.buffered = 0;
         return held;
     }
@@ -57,11 +52,12 @@ private:
         const unsigned flags = SPLICE_F_MOVE | nonblock_flag(ctx.source) | nonblock_flag(ctx.sink);
         while (!ctx.complete()) {
             loff_t offset = static_cast<loff_t>(ctx.position);
-            ssize_t n = ::splice(ctx.source.fd, ctx.seekable_source ? &offset : nullptr, ctx.sink.fd, nullptr,
-                                 ctx.next_chunk(cap), flags);
-            ctx.count_syscall();
+            const ssize_t n = retry_on_eintr([&] {
+                ctx.count_syscall();
+                return ::splice(ctx.source.fd, ctx.seekable_source ? &offset : nullptr, ctx.sink.fd, nullptr,
+                                ctx.next_chunk(cap), flags);
+            });
             if (n < 0) {
-                if (errno == EINTR) continue;
                 if (would_block(errno)) return blocked_side(ctx);
                 return std::unexpected(syscall_error(errno, "splice", ctx));
             }
@@ -96,11 +92,12 @@ private:
     std::expected<std::size_t, error> fill(transfer_context& ctx) {
         for (;;) {
             loff_t offset = static_cast<loff_t>(ctx.position);
-            ssize_t n = ::splice(ctx.source.fd, ctx.seekable_source ? &offset : nullptr, pipe_.write_end.get(),
-                                 nullptr, ctx.next_chunk(pipe_.capacity), SPLICE_F_MOVE | nonblock_flag(ctx.source));
-            ctx.count_syscall();
+            const ssize_t n = retry_on_eintr([&] {
+                ctx.count_syscall();
+                return ::splice(ctx.source.fd, ctx.seekable_source ? &offset : nullptr, pipe_.write_end.get(), nullptr,
+                                ctx.next_chunk(pipe_.capacity), SPLICE_F_MOVE | nonblock_flag(ctx.source));
+            });
             if (n < 0) {
-                if (errno == EINTR) continue;
                 if (would_block(errno)) return 0;
                 return std::unexpected(syscall_error(errno, "splice(source → pipe)", ctx));
             }
@@ -114,11 +111,12 @@ private:
     std::expected<void, error> drain(transfer_context& ctx) {
         while (pipe_.buffered > 0) {
             const bool more = ctx.remaining() > pipe_.buffered;
-            ssize_t n = ::splice(pipe_.read_end.get(), nullptr, ctx.sink.fd, nullptr, pipe_.buffered,
-                                 SPLICE_F_MOVE | nonblock_flag(ctx.sink) | (more ? SPLICE_F_MORE : 0));
-            ctx.count_syscall();
+            const ssize_t n = retry_on_eintr([&] {
+                ctx.count_syscall();
+                return ::splice(pipe_.read_end.get(), nullptr, ctx.sink.fd, nullptr, pipe_.buffered,
+                                SPLICE_F_MOVE | nonblock_flag(ctx.sink) | (more ? SPLICE_F_MORE : 0));
+            });
             if (n < 0) {
-                if (errno == EINTR) continue;
                 if (would_block(errno)) return {};
                 return std::unexpected(syscall_error(errno, "splice(pipe → sink)", ctx));
             }

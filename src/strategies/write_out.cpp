@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include "core/io.hpp"
+
 namespace zc::detail {
 
 std::expected<write_outcome, error> write_out(transfer_context& ctx, const std::byte* data, std::size_t n) {
@@ -13,10 +15,11 @@ std::expected<write_outcome, error> write_out(transfer_context& ctx, const std::
     while (out.written < n) {
         const std::byte* from = data + out.written;
         const std::size_t left = n - out.written;
-        ssize_t w = socket ? ::send(ctx.sink.fd, from, left, MSG_NOSIGNAL) : ::write(ctx.sink.fd, from, left);
-        ctx.count_syscall();
+        const ssize_t w = retry_on_eintr([&] {
+            ctx.count_syscall();
+            return socket ? ::send(ctx.sink.fd, from, left, MSG_NOSIGNAL) : ::write(ctx.sink.fd, from, left);
+        });
         if (w < 0) {
-            if (errno == EINTR) continue;
             if (would_block(errno)) {
                 out.sink_blocked = true;
                 return out;

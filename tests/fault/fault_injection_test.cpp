@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "core/endpoint.hpp"
+#include "core/io.hpp"
 #include "fault/fault_plan.hpp"
 #include "strategies/strategy.hpp"
 #include "support/test_support.hpp"
@@ -224,12 +225,7 @@ public:
         read_end_ = std::move(read_end);
         if (nonblocking) set_nonblocking(read_end_.get());
         thread_ = std::thread([this, fd = std::move(write_end)] {
-            for (std::size_t at = 0; at < bytes_.size();) {
-                ssize_t n = ::write(fd.get(), bytes_.data() + at, bytes_.size() - at);
-                if (n < 0 && errno == EINTR) continue;
-                if (n <= 0) break;
-                at += static_cast<std::size_t>(n);
-            }
+            (void)zc::detail::write_all(fd.get(), zc::detail::as_bytes(bytes_)); // EPIPE: the transfer failed
         });
     }
     ~stream_feeder() {

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/io.hpp"
 #include "zerocopy/unique_fd.hpp"
 
 namespace zc::test {
@@ -61,13 +62,7 @@ public:
     int fd() const { return socket_.get(); }
 
     bool send(std::string_view bytes) {
-        while (!bytes.empty()) {
-            const ssize_t n = ::send(socket_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return false;
-            bytes.remove_prefix(static_cast<std::size_t>(n));
-        }
-        return true;
+        return zc::detail::send_all(socket_.get(), zc::detail::as_bytes(bytes)).has_value();
     }
 
     // Reads at most `limit` bytes into the pending buffer; 0 on EOF/error, -1
@@ -81,8 +76,9 @@ public:
             if (r < 0 && errno == EINTR) continue;
             if (r == 0) continue;
             char buffer[65536];
-            const ssize_t n = ::recv(socket_.get(), buffer, std::min(limit, sizeof buffer), 0);
-            if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+            const ssize_t n = zc::detail::retry_on_eintr(
+                [&] { return ::recv(socket_.get(), buffer, std::min(limit, sizeof buffer), 0); });
+            if (n < 0 && errno == EAGAIN) continue;
             if (n <= 0) {
                 eof_ = true;
                 return 0;

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/io.hpp"
 #include "zerocopy/unique_fd.hpp"
 
 namespace zc::test {
@@ -86,13 +87,7 @@ inline unique_fd connect_loopback(int port, bool ipv6 = false) {
 }
 
 inline bool write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
+    return zc::detail::send_all(fd, zc::detail::as_bytes(data)).has_value();
 }
 
 // Reads until EOF or error.
@@ -100,8 +95,7 @@ inline std::string read_all(int fd) {
     std::string out;
     char buffer[65536];
     for (;;) {
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
+        const ssize_t n = zc::detail::retry_on_eintr([&] { return ::read(fd, buffer, sizeof buffer); });
         if (n <= 0) return out;
         out.append(buffer, static_cast<std::size_t>(n));
     }

@@ -26,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/io.hpp"
+
 namespace zc::test {
 
 using namespace std::chrono_literals;
@@ -157,9 +159,9 @@ public:
         run_result result;
         int status = 0;
         for (;;) {
-            const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+            const pid_t r = zc::detail::retry_on_eintr([&] { return ::waitpid(pid_, &status, WNOHANG); });
             if (r == pid_) break;
-            if (r < 0 && errno != EINTR) throw_errno("waitpid");
+            if (r < 0) throw_errno("waitpid");
             if (std::chrono::steady_clock::now() > deadline_) {
                 result.timed_out = true;
                 ::kill(pid_, SIGKILL);
@@ -195,17 +197,19 @@ private:
             if (out_fd_ >= 0) fds[out_slot = n++] = {out_fd_, POLLIN, 0};
             if (err_fd_ >= 0) fds[err_slot = n++] = {err_fd_, POLLIN, 0};
             if (out_fd_ < 0 && err_fd_ < 0) break;
-            if (::poll(fds, static_cast<nfds_t>(n), 100) < 0 && errno != EINTR) break;
+            if (zc::detail::retry_on_eintr([&] { return ::poll(fds, static_cast<nfds_t>(n), 100); }) < 0) break;
             if (in_slot >= 0 && fds[in_slot].revents) {
                 const std::string& data = *options_.stdin_data;
-                const ssize_t w = ::write(stdin_fd_, data.data() + fed, data.size() - fed);
+                const ssize_t w =
+                    zc::detail::retry_on_eintr([&] { return ::write(stdin_fd_, data.data() + fed, data.size() - fed); });
                 if (w > 0) fed += static_cast<std::size_t>(w);
-                if ((w < 0 && errno != EAGAIN && errno != EINTR) || fed == data.size()) close_fd(stdin_fd_);
+                if ((w < 0 && errno != EAGAIN) || fed == data.size()) close_fd(stdin_fd_);
             }
             for (auto [slot, fd, text] : {std::tuple{out_slot, &out_fd_, &out_}, std::tuple{err_slot, &err_fd_, &err_}}) {
                 if (slot < 0 || !fds[slot].revents) continue;
-                const ssize_t r = ::read(*fd, buffer, sizeof buffer);
-                if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+                const int from = *fd;
+                const ssize_t r = zc::detail::retry_on_eintr([&] { return ::read(from, buffer, sizeof buffer); });
+                if (r < 0 && errno == EAGAIN) continue;
                 if (r <= 0) {
                     close_fd(*fd);
                     continue;

@@ -14,6 +14,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/io.hpp"
+
 namespace zc::test {
 namespace {
 
@@ -163,8 +165,7 @@ collector::collector(unique_fd fd) : fd_(std::move(fd)) {
     thread_ = std::thread([this] {
         char buffer[1 << 16];
         for (;;) {
-            ssize_t n = ::read(fd_.get(), buffer, sizeof buffer);
-            if (n < 0 && errno == EINTR) continue;
+            const ssize_t n = zc::detail::retry_on_eintr([&] { return ::read(fd_.get(), buffer, sizeof buffer); });
             if (n <= 0) break;
             data_.append(buffer, static_cast<std::size_t>(n));
         }

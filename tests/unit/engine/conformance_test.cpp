@@ -14,6 +14,7 @@
 #include <map>
 #include <thread>
 
+#include "core/io.hpp"
 #include "strategies/strategy.hpp"
 #include "support/test_support.hpp"
 #include "zerocopy/transfer.hpp"
@@ -135,9 +136,11 @@ void feed(unique_fd out, std::string data) {
     pthread_sigmask(SIG_BLOCK, &sigpipe, nullptr);
     std::size_t sent = 0;
     while (sent < data.size()) {
-        ssize_t n = ::send(out.get(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-        if (n < 0 && errno == ENOTSOCK) n = ::write(out.get(), data.data() + sent, data.size() - sent);
-        if (n < 0 && errno == EINTR) continue;
+        const ssize_t n = zc::detail::retry_on_eintr([&] {
+            const ssize_t r = ::send(out.get(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+            if (r < 0 && errno == ENOTSOCK) return ::write(out.get(), data.data() + sent, data.size() - sent);
+            return r;
+        });
         if (n <= 0) return;
         sent += static_cast<std::size_t>(n);
     }
