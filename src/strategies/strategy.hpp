@@ -75,12 +75,12 @@ public:
     virtual std::string take_stranded() { return {}; }
 };
 
+inline constexpr std::uint64_t kib = 1024, mib = 1024 * kib;
+
 // Where a strategy stands in auto's built-in chain of each scenario: 1 is
 // tried first, higher later, ties in registry order; not_in_auto leaves it out
 // (it is then used only when named). read-write is last_resort everywhere:
 // it serves any pair, so every chain ends in it.
-inline constexpr std::uint64_t kib = 1024, mib = 1024 * kib;
-
 inline constexpr int not_in_auto = 0;
 inline constexpr int last_resort = 1000;
 struct auto_ranks {
