@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "engine/tuning_knobs.hpp"
 #include "transfer_report.hpp"
 #include "zerocopy/profile.hpp"
 #include "zerocopy/strategy.hpp"
@@ -79,24 +80,15 @@ std::string range_text(const pick_row& row) {
 
 nlohmann::json tuning_json(const tuning& t) {
     nlohmann::json out = nlohmann::json::object();
-    if (t.chunk_size) out["chunk_size"] = *t.chunk_size;
-    if (t.buffer_size) out["buffer_size"] = *t.buffer_size;
-    if (t.pipe_size) out["pipe_size"] = *t.pipe_size;
-    if (t.mmap_window) out["mmap_window"] = *t.mmap_window;
-    if (t.uring_depth) out["uring_depth"] = *t.uring_depth;
+    for (const auto& knob : detail::tuning_knobs())
+        if (const auto value = knob.tuned(t)) out[std::string(knob.key)] = *value;
     return out;
 }
 
 std::string tuning_text(const tuning& t) {
     std::string text;
-    const auto add = [&](const char* key, const std::optional<std::uint64_t>& value) {
-        if (value) text += fmt::format("{}{}={}", text.empty() ? "" : " ", key, *value);
-    };
-    add("chunk_size", t.chunk_size);
-    add("buffer_size", t.buffer_size);
-    add("pipe_size", t.pipe_size);
-    add("mmap_window", t.mmap_window);
-    add("uring_depth", t.uring_depth);
+    for (const auto& knob : detail::tuning_knobs())
+        if (const auto value = knob.tuned(t)) text += fmt::format("{}{}={}", text.empty() ? "" : " ", knob.key, *value);
     return text;
 }
 

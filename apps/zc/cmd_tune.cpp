@@ -4,7 +4,7 @@
 // `auto` then uses: per scenario, the fastest verified strategy at each size,
 // then that strategy's tuning variants (chunk, buffer and pipe sizes, ring
 // depth) side by side; neighbouring sizes with the same winner merged into
-// bands (engine/profile_from_bench.hpp, docs/auto.md). --from-json builds the
+// bands (bench/profile_from_bench.hpp, docs/auto.md). --from-json builds the
 // profile from a saved `zc bench --json` file instead of measuring (no
 // tuning values then, unless the file has "tuning_results").
 //
@@ -31,7 +31,7 @@
 #include "bench/bench.hpp"
 #include "commands.hpp"
 #include "diagnostics.hpp"
-#include "engine/profile_from_bench.hpp"
+#include "bench/profile_from_bench.hpp"
 #include "zerocopy/profile.hpp"
 
 namespace zc::cli {

@@ -46,7 +46,10 @@ std::optional<scenario> parse_scenario(std::string_view name) noexcept;
 scenario scenario_for(fd_kind source, fd_kind sink) noexcept;
 
 // Tuning values a band applies to a transfer under `auto`. Unset values (and
-// values the caller set explicitly in transfer_options) are left alone.
+// values the caller set explicitly in transfer_options) are left alone. Each
+// member fills the transfer_options field of the same name; their file keys,
+// limits and defaults are listed once, in the library's table of knobs
+// (docs/design.md).
 struct tuning {
     std::optional<std::size_t> chunk_size;
     std::optional<std::size_t> buffer_size;
@@ -54,9 +57,7 @@ struct tuning {
     std::optional<std::size_t> mmap_window;
     std::optional<unsigned> uring_depth;
 
-    bool empty() const noexcept {
-        return !chunk_size && !buffer_size && !pipe_size && !mmap_window && !uring_depth;
-    }
+    bool empty() const noexcept { return *this == tuning{}; }
     friend bool operator==(const tuning&, const tuning&) = default;
 };
 

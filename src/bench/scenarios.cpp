@@ -33,7 +33,7 @@
 #include "bench/measure.hpp"
 #include "core/io.hpp"
 #include "engine/auto_select.hpp"
-#include "engine/profile_from_bench.hpp"
+#include "bench/profile_from_bench.hpp"
 #include "zerocopy/strategy.hpp"
 #include "zerocopy/transfer.hpp"
 

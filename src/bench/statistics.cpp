@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "bench/bench.hpp"
+#include "strategies/strategy.hpp"
 
 namespace zc::bench {
 
@@ -47,23 +48,11 @@ const std::vector<scenario>& all_scenarios() {
 }
 
 std::string_view seed_model(std::string_view strategy) noexcept {
-    // The seeds' textbook figures per transfer (file → socket): data copies,
-    // of which by the CPU, and user↔kernel mode switches. They are a model,
-    // printed beside the measured copy-equivalents, not a measurement.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 9> models = {{
-        {"read-write", "4 copies / 2 by CPU, 4 switches"},
-        {"mmap-write", "3 copies / 1 by CPU, 4 switches"},
-        {"sendfile", "2-3 copies / 0 by CPU (SG-DMA), 2 switches"},
-        {"splice", "2 copies / 0 by CPU, 2 switches per splice"},
-        {"copy-file-range", "0-2 copies / 0 by CPU, 2 switches"},
-        {"direct-io", "2 copies / 1 by CPU, no page cache"},
-        {"uring-splice", "2 copies / 0 by CPU, batched submits"},
-        {"uring-send-zc", "2 copies / 0 by CPU (SG-DMA), batched submits"},
-        {"msg-zerocopy", "2 copies / 0 by CPU (SG-DMA), 2 switches + completions"},
-    }};
-    for (const auto& [name, model] : models)
-        if (name == strategy) return model;
-    return "";
+    // The seeds' textbook figures per transfer, kept in each strategy's ops
+    // table (cost_model).
+    const auto id = parse_strategy(strategy);
+    if (!id || *id == strategy_id::automatic) return "";
+    return detail::ops_for(*id).cost_model;
 }
 
 double median(std::vector<double> values) {

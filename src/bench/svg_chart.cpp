@@ -23,6 +23,7 @@
 #include <system_error>
 
 #include "core/io.hpp"
+#include "zerocopy/strategy.hpp"
 #include "zerocopy/unique_fd.hpp"
 
 namespace zc::bench {
@@ -129,18 +130,22 @@ std::string machine_line(const json& results) {
 
 // ---- colours and formatting ------------------------------------------------
 
-// Okabe & Ito (2008), with Paul Tol's wine and indigo for the ninth and tenth
-// strategy. Scan methods share the colour of the transfer strategy that uses
-// the same mechanism. Unknown names get a colour from their hash, so a
-// strategy keeps its colour across charts and across results files.
+// Okabe & Ito (2008), with Paul Tol's wine for the ninth strategy and indigo
+// for auto. Strategies take the palette in registry order (all_strategies()),
+// so a new strategy needs no entry here; scan methods share the colour of the
+// transfer strategy that uses the same mechanism. Names past the palette get
+// a colour from their hash, so a strategy keeps its colour across charts and
+// across results files.
 std::string colour_of(std::string_view strategy) {
-    static const std::map<std::string_view, std::string_view> known{
-        {"read-write", "#8c8c8c"},    {"read", "#8c8c8c"},         {"mmap-write", "#E69F00"},
-        {"mmap", "#E69F00"},          {"sendfile", "#0072B2"},     {"splice", "#56B4E9"},
-        {"copy-file-range", "#009E73"}, {"direct-io", "#F0E442"},  {"uring-splice", "#CC79A7"},
-        {"io_uring", "#CC79A7"},      {"uring", "#CC79A7"},        {"uring-send-zc", "#D55E00"},
-        {"msg-zerocopy", "#882255"},  {"auto", "#332288"}};
-    if (auto it = known.find(strategy); it != known.end()) return std::string(it->second);
+    constexpr std::string_view palette[] = {"#8c8c8c", "#E69F00", "#0072B2", "#56B4E9", "#009E73",
+                                            "#F0E442", "#CC79A7", "#D55E00", "#882255"};
+    static const std::map<std::string_view, std::string_view> scan_mechanism{
+        {"read", "read-write"}, {"mmap", "mmap-write"}, {"io_uring", "uring-splice"}, {"uring", "uring-splice"}};
+    if (strategy == "auto") return "#332288";
+    if (auto it = scan_mechanism.find(strategy); it != scan_mechanism.end()) strategy = it->second;
+    const auto strategies = all_strategies();
+    for (std::size_t i = 0; i < strategies.size() && i < std::size(palette); ++i)
+        if (strategy_name(strategies[i]) == strategy) return std::string(palette[i]);
     constexpr std::array<std::string_view, 6> spare{"#44AA99", "#117733", "#999933", "#AA4499", "#88CCEE", "#DDCC77"};
     std::uint32_t hash = 2166136261u; // FNV-1a
     for (char c : strategy) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;

@@ -2,44 +2,49 @@
 //
 // The profile (zerocopy/profile.hpp, docs/auto.md) names the first strategy
 // per scenario and size band; the rest of the chain is the built-in measured
-// order. Every chain ends in read-write, which serves any pair, so a refusal
+// order, which each strategy's ops table states as its rank per scenario.
+// Every chain ends in read-write, which serves any pair, so a refusal
 // anywhere above it still completes the transfer.
 #include "engine/auto_select.hpp"
 
 #include <algorithm>
 #include <memory>
 
+#include "engine/tuning_knobs.hpp"
 #include "strategies/strategy.hpp"
 
 namespace zc::detail {
 namespace {
 
-using enum strategy_id;
-
-constexpr strategy_id file_to_file_chain[] = {copy_file_range, sendfile, splice, read_write};
-constexpr strategy_id file_to_socket_chain[] = {sendfile, splice, read_write};
-constexpr strategy_id file_to_pipe_chain[] = {splice, sendfile, read_write};
-constexpr strategy_id file_to_other_chain[] = {sendfile, read_write};
-constexpr strategy_id stream_to_any_chain[] = {splice, read_write};
+// The chain of one scenario from the ranks in the ops tables.
+std::vector<strategy_id> ranked_chain(scenario s) {
+    std::vector<const strategy_ops*> ranked;
+    for (const strategy_ops* ops : registry())
+        if (ops->auto_rank.rank(s) != not_in_auto) ranked.push_back(ops);
+    std::stable_sort(ranked.begin(), ranked.end(), [s](const strategy_ops* a, const strategy_ops* b) {
+        return a->auto_rank.rank(s) < b->auto_rank.rank(s);
+    });
+    std::vector<strategy_id> chain;
+    for (const strategy_ops* ops : ranked) chain.push_back(ops->id);
+    return chain;
+}
 
 // "Not set" is the transfer_options{} default: a caller who wants exactly the
 // default and no profile tuning names a strategy instead of auto.
-template <typename T>
-void fill(T& field, T default_value, const std::optional<T>& tuned) {
-    if (tuned && field == default_value) field = *tuned;
+void fill(const tuning_knob& knob, const tuning& tune, transfer_options& options) {
+    const auto tuned = knob.tuned(tune);
+    if (tuned && knob.option(options) == knob.default_value()) knob.set_option(options, *tuned);
 }
 
 } // namespace
 
 std::span<const strategy_id> default_chain(scenario s) noexcept {
-    switch (s) {
-    case scenario::file_to_file: return file_to_file_chain;
-    case scenario::file_to_socket: return file_to_socket_chain;
-    case scenario::file_to_pipe: return file_to_pipe_chain;
-    case scenario::file_to_other: return file_to_other_chain;
-    case scenario::stream_to_any: return stream_to_any_chain;
-    }
-    return stream_to_any_chain;
+    static const auto chains = [] {
+        std::vector<std::vector<strategy_id>> out(all_scenarios().size());
+        for (scenario each : all_scenarios()) out.at(static_cast<std::size_t>(each)) = ranked_chain(each);
+        return out;
+    }();
+    return chains[static_cast<std::size_t>(s)];
 }
 
 const size_band* built_in_band(scenario s, std::optional<std::uint64_t> size) {
@@ -48,37 +53,35 @@ const size_band* built_in_band(scenario s, std::optional<std::uint64_t> size) {
 }
 
 void apply_tuning(const tuning& tune, transfer_options& options) noexcept {
-    static const transfer_options defaults;
-    fill(options.chunk_size, defaults.chunk_size, tune.chunk_size);
-    fill(options.buffer_size, defaults.buffer_size, tune.buffer_size);
-    fill(options.pipe_size, defaults.pipe_size, tune.pipe_size);
-    fill(options.mmap_window, defaults.mmap_window, tune.mmap_window);
-    fill(options.uring_depth, defaults.uring_depth, tune.uring_depth);
+    for (const auto& knob : tuning_knobs()) fill(knob, tune, options);
+}
+
+auto_order auto_order_for(scenario s, std::optional<std::uint64_t> size, const profile& p) {
+    auto_order order;
+    order.band = p.choose(s, size);
+    // What the profile leaves out, the built-in profile decides.
+    order.strategies.push_back(order.band ? order.band->strategy : built_in_band(s, size)->strategy);
+    for (strategy_id id : default_chain(s))
+        if (std::find(order.strategies.begin(), order.strategies.end(), id) == order.strategies.end())
+            order.strategies.push_back(id);
+    return order;
 }
 
 std::vector<strategy_id> auto_chain(const endpoint& source, const endpoint& sink,
                                     std::optional<std::uint64_t> total, transfer_options& options) {
-    const scenario s = scenario_for(source.kind, sink.kind);
     std::shared_ptr<const profile> active;
     const profile* chosen = options.profile;
     if (!chosen) {
         active = active_profile();
         chosen = active.get();
     }
-    std::vector<strategy_id> order;
-    if (const size_band* band = chosen->choose(s, total)) {
-        order.push_back(band->strategy);
-        // The tuning was measured for this strategy; it only applies when the
-        // strategy can serve the pair at all.
-        if (!ops_for(band->strategy).refuses(source, sink)) apply_tuning(band->tune, options);
-    } else {
-        order.push_back(built_in_band(s, total)->strategy); // what the profile leaves out
-    }
-    for (strategy_id id : default_chain(s))
-        if (std::find(order.begin(), order.end(), id) == order.end()) order.push_back(id);
+    const auto order = auto_order_for(scenario_for(source.kind, sink.kind), total, *chosen);
+    // The tuning was measured for this strategy; it only applies when the
+    // strategy can serve the pair at all.
+    if (order.band && !ops_for(order.band->strategy).refuses(source, sink)) apply_tuning(order.band->tune, options);
 
     std::vector<strategy_id> chain;
-    for (strategy_id id : order)
+    for (strategy_id id : order.strategies)
         if (!ops_for(id).refuses(source, sink)) chain.push_back(id);
     return chain;
 }

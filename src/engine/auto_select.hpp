@@ -13,10 +13,24 @@
 
 namespace zc::detail {
 
-// The built-in chain for a scenario, best first, ending in read-write. The
-// built-in profile's choice is its first entry, except in the size bands it
-// measured otherwise (file → socket: splice above 256 KiB up to 8 MiB).
+// The built-in chain for a scenario, best first, ending in read-write: the
+// strategies whose ops table ranks them in that scenario (auto_ranks), in
+// rank order, ties in registry order. The built-in profile's choice is its
+// first entry, except in the size bands it measured otherwise (file → socket:
+// splice above 256 KiB up to 8 MiB).
 std::span<const strategy_id> default_chain(scenario s) noexcept;
+
+// What auto tries for a scenario and size, before refusals and probes: the
+// profile's band (the built-in profile's where `p` says nothing), then the
+// default chain without repeats. auto_chain() and zc::auto_choice() both
+// start from it.
+struct auto_order {
+    std::vector<strategy_id> strategies;
+    // The band of `p` that chose strategies.front(); nullptr when it came
+    // from the built-in profile.
+    const size_band* band = nullptr;
+};
+auto_order auto_order_for(scenario s, std::optional<std::uint64_t> size, const profile& p);
 
 // The built-in profile's band for a scenario and size (never null: the last
 // band of every scenario is unbounded).

@@ -16,6 +16,7 @@
 
 #include "core/io.hpp"
 #include "engine/auto_select.hpp"
+#include "engine/tuning_knobs.hpp"
 #include "strategies/strategy.hpp"
 
 namespace zc {
@@ -65,6 +66,12 @@ std::string strategy_names() {
     return names;
 }
 
+std::string knob_keys() {
+    std::string keys;
+    for (const auto& knob : detail::tuning_knobs()) keys += (keys.empty() ? "" : ", ") + std::string(knob.key);
+    return keys;
+}
+
 std::expected<size_band, error> band_from_json(const json& entry, const std::string& where) {
     if (!entry.is_object()) return std::unexpected(error{std::make_error_code(std::errc::invalid_argument), where + ": a band must be an object"});
     size_band band;
@@ -81,22 +88,16 @@ std::expected<size_band, error> band_from_json(const json& entry, const std::str
             continue;
         }
         if (key == "up_to" && value.is_null()) continue; // explicit "no limit"
-        const auto bytes = parse_bytes(value);
-        const bool known = key == "up_to" || key == "chunk_size" || key == "buffer_size" || key == "pipe_size" ||
-                           key == "mmap_window" || key == "uring_depth";
-        if (!known)
+        const detail::tuning_knob* knob = detail::find_knob(key);
+        if (key != "up_to" && !knob)
             return std::unexpected(error{std::make_error_code(std::errc::invalid_argument),
-                                         at + ": unknown key (known: up_to, strategy, chunk_size, buffer_size, "
-                                              "pipe_size, mmap_window, uring_depth)"});
-        if (!bytes || (key == "uring_depth" && *bytes > 4096) || (key != "up_to" && *bytes > (std::uint64_t{1} << 40)))
+                                         at + ": unknown key (known: up_to, strategy, " + knob_keys() + ")"});
+        const auto bytes = parse_bytes(value);
+        if (!bytes || (knob && *bytes > knob->largest))
             return std::unexpected(error{std::make_error_code(std::errc::invalid_argument),
                                          at + ": " + value.dump() + " is not a valid size (a positive byte count, e.g. 65536 or \"64K\")"});
-        if (key == "up_to") band.up_to = *bytes;
-        else if (key == "chunk_size") band.tune.chunk_size = static_cast<std::size_t>(*bytes);
-        else if (key == "buffer_size") band.tune.buffer_size = static_cast<std::size_t>(*bytes);
-        else if (key == "pipe_size") band.tune.pipe_size = static_cast<std::size_t>(*bytes);
-        else if (key == "mmap_window") band.tune.mmap_window = static_cast<std::size_t>(*bytes);
-        else band.tune.uring_depth = static_cast<unsigned>(*bytes);
+        if (knob) knob->set_tuned(band.tune, *bytes);
+        else band.up_to = *bytes;
     }
     if (!has_strategy)
         return std::unexpected(error{std::make_error_code(std::errc::invalid_argument), where + ": band without a 'strategy'"});
@@ -129,11 +130,8 @@ json band_to_json(const size_band& band) {
     json entry = json::object();
     if (band.up_to) entry["up_to"] = *band.up_to;
     entry["strategy"] = strategy_name(band.strategy);
-    if (band.tune.chunk_size) entry["chunk_size"] = *band.tune.chunk_size;
-    if (band.tune.buffer_size) entry["buffer_size"] = *band.tune.buffer_size;
-    if (band.tune.pipe_size) entry["pipe_size"] = *band.tune.pipe_size;
-    if (band.tune.mmap_window) entry["mmap_window"] = *band.tune.mmap_window;
-    if (band.tune.uring_depth) entry["uring_depth"] = *band.tune.uring_depth;
+    for (const auto& knob : detail::tuning_knobs())
+        if (const auto value = knob.tuned(band.tune)) entry[std::string(knob.key)] = *value;
     return entry;
 }
 
@@ -373,16 +371,13 @@ auto_pick auto_choice(fd_kind source, fd_kind sink, std::optional<std::uint64_t>
     }
     const scenario s = scenario_for(source, sink);
     auto_pick pick{s, strategy_id::read_write, {}, false};
-    std::vector<std::pair<strategy_id, bool>> order; // strategy, from the profile
-    const size_band* band = p->choose(s, size);
-    if (band) order.emplace_back(band->strategy, true);
-    else order.emplace_back(detail::built_in_band(s, size)->strategy, false);
-    for (strategy_id id : detail::default_chain(s)) order.emplace_back(id, false);
-    for (const auto& [id, from_profile] : order) {
+    const auto order = detail::auto_order_for(s, size, *p);
+    for (std::size_t i = 0; i < order.strategies.size(); ++i) {
+        const strategy_id id = order.strategies[i];
         if (detail::availability(id)) continue;
         pick.strategy = id;
-        pick.from_profile = from_profile;
-        if (from_profile) pick.tune = band->tune;
+        pick.from_profile = i == 0 && order.band;
+        if (pick.from_profile) pick.tune = order.band->tune;
         return pick;
     }
     return pick; // read-write ends every chain and is always available

@@ -56,6 +56,10 @@ std::expected<std::unique_ptr<mover>, error> open(transfer_context&) {
 
 } // namespace
 
+constexpr tuning_trial copy_file_range_trials[] = {
+    {knob_id::chunk_size, {1 * mib, 16 * mib}, default_chunk},
+};
+
 extern const strategy_ops copy_file_range_ops{
     .id = strategy_id::copy_file_range,
     .name = "copy-file-range",
@@ -64,6 +68,9 @@ extern const strategy_ops copy_file_range_ops{
     .refuses = refuses,
     .probe = nullptr,
     .open = open,
+    .auto_rank = {.file_to_file = 1},
+    .tuning_trials = copy_file_range_trials,
+    .cost_model = "0-2 copies / 0 by CPU, 2 switches",
 };
 
 } // namespace zc::detail

@@ -247,6 +247,10 @@ std::expected<std::unique_ptr<mover>, error> open(transfer_context& ctx) {
 
 } // namespace
 
+constexpr tuning_trial direct_io_trials[] = {
+    {knob_id::buffer_size, {1 * mib, 4 * mib}},
+};
+
 extern const strategy_ops direct_io_ops{
     .id = strategy_id::direct_io,
     .name = "direct-io",
@@ -255,6 +259,8 @@ extern const strategy_ops direct_io_ops{
     .refuses = refuses,
     .probe = nullptr,
     .open = open,
+    .tuning_trials = direct_io_trials,
+    .cost_model = "2 copies / 1 by CPU, no page cache",
 };
 
 } // namespace zc::detail

@@ -86,11 +86,13 @@ public:
         }
     }
 
-protected:
+public:
     // Zero-copy only pays above ~10 KiB per send
     // (Documentation/networking/msg_zerocopy.rst); 1 MiB keeps the pinned
     // amount and the per-send cost (one syscall, one completion) both small.
     static constexpr std::size_t default_send = 1u << 20;
+
+protected:
 
     explicit zero_copy_sender(std::string_view name) : name_(name) {}
 

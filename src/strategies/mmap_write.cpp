@@ -96,6 +96,10 @@ std::expected<std::unique_ptr<mover>, error> open(transfer_context& ctx) {
 
 } // namespace
 
+constexpr tuning_trial mmap_write_trials[] = {
+    {knob_id::chunk_size, {256 * kib, 4 * mib}, default_chunk},
+};
+
 extern const strategy_ops mmap_write_ops{
     .id = strategy_id::mmap_write,
     .name = "mmap-write",
@@ -104,6 +108,8 @@ extern const strategy_ops mmap_write_ops{
     .refuses = refuses,
     .probe = nullptr,
     .open = open,
+    .tuning_trials = mmap_write_trials,
+    .cost_model = "3 copies / 1 by CPU, 4 switches",
 };
 
 } // namespace zc::detail

@@ -182,6 +182,10 @@ std::expected<std::unique_ptr<mover>, error> open(transfer_context& ctx) {
 
 } // namespace
 
+constexpr tuning_trial msg_zerocopy_trials[] = {
+    {knob_id::chunk_size, {256 * kib, 4 * mib}, zero_copy_sender::default_send},
+};
+
 extern const strategy_ops msg_zerocopy_ops{
     .id = strategy_id::msg_zerocopy,
     .name = "msg-zerocopy",
@@ -190,6 +194,8 @@ extern const strategy_ops msg_zerocopy_ops{
     .refuses = refuses,
     .probe = probe,
     .open = open,
+    .tuning_trials = msg_zerocopy_trials,
+    .cost_model = "2 copies / 0 by CPU (SG-DMA), 2 switches + completions",
 };
 
 } // namespace zc::detail

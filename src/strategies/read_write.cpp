@@ -82,6 +82,10 @@ std::expected<std::unique_ptr<mover>, error> open(transfer_context& ctx) {
 
 } // namespace
 
+constexpr tuning_trial read_write_trials[] = {
+    {knob_id::buffer_size, {32 * kib, 1 * mib}},
+};
+
 extern const strategy_ops read_write_ops{
     .id = strategy_id::read_write,
     .name = "read-write",
@@ -90,6 +94,13 @@ extern const strategy_ops read_write_ops{
     .refuses = refuses,
     .probe = nullptr,
     .open = open,
+    .auto_rank = {.file_to_file = last_resort,
+                  .file_to_socket = last_resort,
+                  .file_to_pipe = last_resort,
+                  .file_to_other = last_resort,
+                  .stream_to_any = last_resort},
+    .tuning_trials = read_write_trials,
+    .cost_model = "4 copies / 2 by CPU, 4 switches",
 };
 
 } // namespace zc::detail

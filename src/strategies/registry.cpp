@@ -1,4 +1,6 @@
-// The strategy registry: one line per strategy, best-known order.
+// The strategy registry: one line per strategy, best-known order. The
+// position in this table is also a strategy's colour in the bench's charts
+// (src/bench/svg_chart.cpp) and breaks ties between equal auto ranks.
 #include <poll.h>
 
 #include <array>
@@ -22,13 +24,20 @@ extern const strategy_ops msg_zerocopy_ops;
 
 namespace {
 
-const std::array<const strategy_ops*, 9> table = {
-    &read_write_ops,   &mmap_write_ops,   &sendfile_ops,      &splice_ops,        &copy_file_range_ops,
-    &direct_io_ops,    &uring_splice_ops, &uring_send_zc_ops, &msg_zerocopy_ops,
+const std::array table = {
+    &read_write_ops,
+    &mmap_write_ops,
+    &sendfile_ops,
+    &splice_ops,
+    &copy_file_range_ops,
+    &direct_io_ops,
+    &uring_splice_ops,
+    &uring_send_zc_ops,
+    &msg_zerocopy_ops,
 };
 
-const std::array<strategy_id, 9> ids = [] {
-    std::array<strategy_id, 9> out{};
+const std::array<strategy_id, table.size()> ids = [] {
+    std::array<strategy_id, table.size()> out{};
     for (std::size_t i = 0; i < table.size(); ++i) out[i] = table[i]->id;
     return out;
 }();
@@ -54,6 +63,26 @@ probe_cache& probes() {
 } // namespace
 
 std::span<const strategy_ops* const> registry() noexcept { return table; }
+
+int auto_ranks::rank(scenario s) const noexcept {
+    switch (s) {
+    case scenario::file_to_file: return file_to_file;
+    case scenario::file_to_socket: return file_to_socket;
+    case scenario::file_to_pipe: return file_to_pipe;
+    case scenario::file_to_other: return file_to_other;
+    case scenario::stream_to_any: return stream_to_any;
+    }
+    return not_in_auto;
+}
+
+bool tuning_trial::applies_to(scenario s) const noexcept {
+    switch (scenarios) {
+    case trial_scenarios::all: return true;
+    case trial_scenarios::except_file_to_pipe: return s != scenario::file_to_pipe;
+    case trial_scenarios::only_file_to_pipe: return s == scenario::file_to_pipe;
+    }
+    return true;
+}
 const strategy_ops& ops_for(strategy_id id) { return *table[index_of(id)]; }
 const std::optional<error>& availability(strategy_id id) {
     const std::size_t i = index_of(id);

@@ -56,6 +56,10 @@ std::expected<std::unique_ptr<mover>, error> open(transfer_context&) { return st
 
 } // namespace
 
+constexpr tuning_trial sendfile_trials[] = {
+    {knob_id::chunk_size, {256 * kib, 4 * mib}, max_per_call},
+};
+
 extern const strategy_ops sendfile_ops{
     .id = strategy_id::sendfile,
     .name = "sendfile",
@@ -64,6 +68,9 @@ extern const strategy_ops sendfile_ops{
     .refuses = refuses,
     .probe = nullptr,
     .open = open,
+    .auto_rank = {.file_to_file = 2, .file_to_socket = 1, .file_to_pipe = 2, .file_to_other = 1},
+    .tuning_trials = sendfile_trials,
+    .cost_model = "2-3 copies / 0 by CPU (SG-DMA), 2 switches",
 };
 
 } // namespace zc::detail

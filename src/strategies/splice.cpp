@@ -149,6 +149,12 @@ std::expected<std::unique_ptr<mover>, error> open(transfer_context& ctx) {
 
 } // namespace
 
+constexpr tuning_trial splice_trials[] = {
+    // Its own pipe, towards any sink but a pipe.
+    {knob_id::pipe_size, {64 * kib, 256 * kib}, std::nullopt, trial_scenarios::except_file_to_pipe},
+    {knob_id::chunk_size, {256 * kib, 4 * mib}, direct_chunk, trial_scenarios::only_file_to_pipe},
+};
+
 extern const strategy_ops splice_ops{
     .id = strategy_id::splice,
     .name = "splice",
@@ -157,6 +163,9 @@ extern const strategy_ops splice_ops{
     .refuses = refuses,
     .probe = nullptr,
     .open = open,
+    .auto_rank = {.file_to_file = 3, .file_to_socket = 2, .file_to_pipe = 1, .stream_to_any = 1},
+    .tuning_trials = splice_trials,
+    .cost_model = "2 copies / 0 by CPU, 2 switches per splice",
 };
 
 } // namespace zc::detail

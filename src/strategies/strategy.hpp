@@ -4,8 +4,15 @@
 // table and is listed once in registry.cpp. The engine (src/engine/) owns the
 // transfer_context, picks strategies, and falls back between them; a strategy
 // only moves bytes and reports exactly how many reached the sink.
+//
+// Everything else known per strategy is data in its ops table too: where it
+// stands in auto's built-in chains, which tuning knobs `zc tune` tries on it,
+// the bench's cost model. The engine, `zc tune` and the bench derive their
+// lists from the registry, so adding a strategy touches its file, its line in
+// registry.cpp and the public zc::strategy_id (docs/design.md).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <expected>
 #include <memory>
@@ -15,6 +22,8 @@
 #include <string_view>
 
 #include "core/endpoint.hpp"
+#include "engine/tuning_knobs.hpp"
+#include "zerocopy/profile.hpp"
 #include "zerocopy/transfer.hpp"
 
 namespace zc::detail {
@@ -66,6 +75,41 @@ public:
     virtual std::string take_stranded() { return {}; }
 };
 
+inline constexpr std::uint64_t kib = 1024, mib = 1024 * kib;
+
+// Where a strategy stands in auto's built-in chain of each scenario: 1 is
+// tried first, higher later, ties in registry order; not_in_auto leaves it out
+// (it is then used only when named). read-write is last_resort everywhere:
+// it serves any pair, so every chain ends in it.
+inline constexpr int not_in_auto = 0;
+inline constexpr int last_resort = 1000;
+struct auto_ranks {
+    int file_to_file = not_in_auto;
+    int file_to_socket = not_in_auto;
+    int file_to_pipe = not_in_auto;
+    int file_to_other = not_in_auto;
+    int stream_to_any = not_in_auto;
+
+    int rank(scenario s) const noexcept;
+};
+
+// A tuning variant `zc tune` times against a strategy's defaults: one knob,
+// up to two values (0 = none). A value of a knob that cuts the transfer is
+// tried only when it or the default is below the transfer's size: otherwise
+// it cannot change the transfer and timing it would let noise pick a winner.
+enum class trial_scenarios { all, except_file_to_pipe, only_file_to_pipe };
+struct tuning_trial {
+    knob_id knob;
+    std::array<std::uint64_t, 2> values{};
+    // What the strategy uses when the option is at its transfer_options{}
+    // default (e.g. chunk_size 0 = its own cap); nullopt = that default.
+    std::optional<std::uint64_t> strategy_default{};
+    // splice strategies into a pipe sink have no pipe of their own.
+    trial_scenarios scenarios = trial_scenarios::all;
+
+    bool applies_to(scenario s) const noexcept;
+};
+
 struct strategy_ops {
     strategy_id id;
     std::string_view name;
@@ -78,6 +122,14 @@ struct strategy_ops {
     std::optional<error> (*probe)();
     // Sets up the per-transfer state.
     std::expected<std::unique_ptr<mover>, error> (*open)(transfer_context& ctx);
+    // Its place in auto's built-in chains (src/engine/auto_select.cpp).
+    auto_ranks auto_rank = {};
+    // The variants `zc tune` tries, in the order it lists them.
+    std::span<const tuning_trial> tuning_trials = {};
+    // The textbook cost per transfer (file → socket) that the bench prints
+    // beside its measurements: data copies, of which by the CPU, and mode
+    // switches. A model, not a measurement; "" for none.
+    std::string_view cost_model = {};
 };
 
 // The registry, best-known order (src/strategies/registry.cpp).

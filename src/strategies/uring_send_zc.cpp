@@ -155,6 +155,11 @@ std::expected<std::unique_ptr<mover>, error> open(transfer_context& ctx) {
 
 } // namespace
 
+constexpr tuning_trial uring_send_zc_trials[] = {
+    {knob_id::uring_depth, {2, 32}},
+    {knob_id::chunk_size, {256 * kib}, zero_copy_sender::default_send},
+};
+
 extern const strategy_ops uring_send_zc_ops{
     .id = strategy_id::uring_send_zc,
     .name = "uring-send-zc",
@@ -163,6 +168,8 @@ extern const strategy_ops uring_send_zc_ops{
     .refuses = refuses,
     .probe = probe,
     .open = open,
+    .tuning_trials = uring_send_zc_trials,
+    .cost_model = "2 copies / 0 by CPU (SG-DMA), batched submits",
 };
 
 } // namespace zc::detail

@@ -208,6 +208,12 @@ std::expected<std::unique_ptr<mover>, error> open(transfer_context& ctx) {
 
 } // namespace
 
+constexpr tuning_trial uring_splice_trials[] = {
+    {knob_id::uring_depth, {2, 32}},
+    // Its own pipe, towards any sink but a pipe.
+    {knob_id::pipe_size, {256 * kib}, std::nullopt, trial_scenarios::except_file_to_pipe},
+};
+
 extern const strategy_ops uring_splice_ops{
     .id = strategy_id::uring_splice,
     .name = "uring-splice",
@@ -216,6 +222,8 @@ extern const strategy_ops uring_splice_ops{
     .refuses = refuses,
     .probe = probe,
     .open = open,
+    .tuning_trials = uring_splice_trials,
+    .cost_model = "2 copies / 0 by CPU, batched submits",
 };
 
 } // namespace zc::detail

@@ -193,6 +193,25 @@ TEST(svg_chart, strategy_names_are_escaped_and_colours_consistent) {
     EXPECT_EQ(bench::xml_escape("<a href='x'>&\"\x01"), "&lt;a href=&apos;x&apos;&gt;&amp;&quot;?");
 }
 
+// Every strategy keeps the colour it had when the chart listed them by name;
+// scan methods take the colour of their strategy's mechanism.
+TEST(svg_chart, each_strategy_and_scan_method_keeps_its_colour) {
+    const std::vector<std::pair<std::string, std::string>> colours = {
+        {"read-write", "#8c8c8c"},   {"mmap-write", "#E69F00"},      {"sendfile", "#0072B2"},
+        {"splice", "#56B4E9"},       {"copy-file-range", "#009E73"}, {"direct-io", "#F0E442"},
+        {"uring-splice", "#CC79A7"}, {"uring-send-zc", "#D55E00"},   {"msg-zerocopy", "#882255"},
+        {"auto", "#332288"},         {"read", "#8c8c8c"},            {"mmap", "#E69F00"},
+        {"io_uring", "#CC79A7"},     {"uring", "#CC79A7"}};
+    for (const auto& [name, colour] : colours) {
+        json results = {{"results", {result("file-to-socket", name, 65536, "warm", median(1.0, 0.1, 0.1))}}};
+        const auto docs = bench::render_bench_charts(results);
+        ASSERT_FALSE(docs.empty()) << name;
+        EXPECT_NE(docs.front().svg.find("fill=\"" + colour + "\"/><text x=\"17\" y=\"10.5\" font-size=\"12\" fill=\"#333\">" + name),
+                  std::string::npos)
+            << name;
+    }
+}
+
 TEST(svg_chart, nulls_and_single_values_do_not_crash) {
     json results = {{"machine", nullptr},
                     {"memcpy_gbps", nullptr},

@@ -1,7 +1,10 @@
 // Turning `zc bench` results into a profile (what `zc tune` writes).
 //
 // Private to the project (src/): it takes nlohmann::json, which the public
-// headers do not expose.
+// headers do not expose. Part of the bench layer (zerocopy_bench), not of
+// libzerocopy: only `zc tune` reads bench results. The names stay in
+// zc::detail, beside the engine's, because the bench has a `scenario` of its
+// own.
 #pragma once
 
 #include <expected>

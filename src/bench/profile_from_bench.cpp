@@ -2,9 +2,7 @@
 // docs/auto.md for why the band edges sit at geometric midpoints: the bench
 // measures sizes a factor 16–64 apart, and a crossover between two of them is
 // as likely at 2× the smaller as at half the larger.
-#include "engine/profile_from_bench.hpp"
-
-#include "engine/auto_select.hpp"
+#include "bench/profile_from_bench.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -12,6 +10,9 @@
 #include <cmath>
 #include <map>
 #include <system_error>
+
+#include "engine/tuning_knobs.hpp"
+#include "strategies/strategy.hpp"
 
 namespace zc::detail {
 namespace {
@@ -27,20 +28,6 @@ constexpr double replace_margin = 1.10;
 error bad_results(const std::string& what) {
     return {std::make_error_code(std::errc::invalid_argument), "bench results: " + what};
 }
-
-constexpr std::size_t kib = 1024, mib = 1024 * 1024;
-
-// The tuning knobs by name, as in the profile file.
-struct knob {
-    std::string_view name;
-    std::optional<std::size_t> tuning::*size_field;
-    bool depth; // uring_depth (unsigned) instead of a size
-};
-constexpr knob knobs[] = {
-    {"chunk_size", &tuning::chunk_size, false},   {"buffer_size", &tuning::buffer_size, false},
-    {"pipe_size", &tuning::pipe_size, false},     {"mmap_window", &tuning::mmap_window, false},
-    {"uring_depth", nullptr, true},
-};
 
 // One verified row of a results array: where, what, and its median GB/s.
 struct bench_row {
@@ -140,24 +127,18 @@ std::optional<tuned_strategy> parse_tuned_strategy(std::string_view text) {
         std::size_t value = 0;
         const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
         if (ec != std::errc() || end != digits.data() + digits.size() || value == 0) return std::nullopt;
-        const auto found =
-            std::find_if(std::begin(knobs), std::end(knobs), [&](const knob& k) { return k.name == key; });
-        if (found == std::end(knobs)) return std::nullopt;
-        if (found->depth) method.tune.uring_depth = static_cast<unsigned>(value);
-        else method.tune.*(found->size_field) = value;
+        const tuning_knob* knob = find_knob(key);
+        if (!knob) return std::nullopt;
+        knob->set_tuned(method.tune, value);
     }
     return method;
 }
 
 std::string tuned_strategy_name(const tuned_strategy& method) {
     std::string name(strategy_name(method.strategy));
-    for (const auto& k : knobs) {
-        const std::optional<std::size_t> value =
-            k.depth ? (method.tune.uring_depth ? std::optional<std::size_t>(*method.tune.uring_depth) : std::nullopt)
-                    : method.tune.*(k.size_field);
-        if (!value) continue;
-        name.append(" ").append(k.name).append("=").append(std::to_string(*value));
-    }
+    for (const auto& knob : tuning_knobs())
+        if (const auto value = knob.tuned(method.tune))
+            name.append(" ").append(knob.key).append("=").append(std::to_string(*value));
     return name;
 }
 
@@ -165,49 +146,23 @@ std::vector<tuning> tuning_candidates(strategy_id id, scenario s, std::uint64_t 
     // Around each default (transfer_options, the strategy files): one smaller,
     // one larger, where the knob changes how the work is cut — syscalls per
     // GB against the cache footprint of a buffer, a pipe or a burst of
-    // in-flight requests. A variant that cannot change this transfer is left
+    // in-flight requests. The strategy's ops table lists them
+    // (tuning_trials). A variant that cannot change this transfer is left
     // out: timing it would only let noise pick a "winner".
     std::vector<tuning> out;
-    // Buffer, chunk and pipe sizes cut the transfer only below its size.
-    const auto sized = [&](std::optional<std::size_t> tuning::*field, std::size_t default_value,
-                           std::initializer_list<std::size_t> values) {
-        for (const std::size_t v : values)
-            if (std::min(v, default_value) < size) {
-                tuning t;
-                t.*field = v;
-                out.push_back(t);
-            }
-    };
-    const auto depths = [&](std::initializer_list<unsigned> values) {
-        for (const unsigned v : values) {
+    if (id == strategy_id::automatic) return out;
+    for (const tuning_trial& trial : ops_for(id).tuning_trials) {
+        if (!trial.applies_to(s)) continue;
+        const tuning_knob& k = knob(trial.knob);
+        const std::uint64_t default_value = trial.strategy_default.value_or(k.default_value());
+        for (const std::uint64_t v : trial.values) {
+            if (v == 0) continue;
+            // A buffer, chunk or pipe cuts the transfer only below its size.
+            if (k.cuts_transfer && std::min(v, default_value) >= size) continue;
             tuning t;
-            t.uring_depth = v;
+            k.set_tuned(t, v);
             out.push_back(t);
         }
-    };
-    // splice and uring-splice go straight into a pipe sink: their own pipe
-    // (pipe_size) is only used towards other sinks.
-    const bool private_pipe = s != scenario::file_to_pipe;
-    switch (id) {
-    case strategy_id::read_write: sized(&tuning::buffer_size, 128 * kib, {32 * kib, 1 * mib}); break;
-    case strategy_id::direct_io: sized(&tuning::buffer_size, 128 * kib, {1 * mib, 4 * mib}); break;
-    case strategy_id::mmap_write: sized(&tuning::chunk_size, 1 * mib, {256 * kib, 4 * mib}); break;
-    case strategy_id::sendfile: sized(&tuning::chunk_size, 0x7ffff000, {256 * kib, 4 * mib}); break;
-    case strategy_id::copy_file_range: sized(&tuning::chunk_size, 256 * mib, {1 * mib, 16 * mib}); break;
-    case strategy_id::splice:
-        if (private_pipe) sized(&tuning::pipe_size, 1 * mib, {64 * kib, 256 * kib});
-        else sized(&tuning::chunk_size, 1 * mib, {256 * kib, 4 * mib});
-        break;
-    case strategy_id::uring_splice:
-        depths({2, 32});
-        if (private_pipe) sized(&tuning::pipe_size, 1 * mib, {256 * kib});
-        break;
-    case strategy_id::uring_send_zc:
-        depths({2, 32});
-        sized(&tuning::chunk_size, 1 * mib, {256 * kib});
-        break;
-    case strategy_id::msg_zerocopy: sized(&tuning::chunk_size, 1 * mib, {256 * kib, 4 * mib}); break;
-    case strategy_id::automatic: break;
     }
     return out;
 }
