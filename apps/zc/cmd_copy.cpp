@@ -1,7 +1,9 @@
-// zc copy [--strategy S] [--offset N] [--length N] [--json] SRC DST
+// zc copy [--strategy S] [--offset N] [--length N] [--no-preserve-holes] [--json] SRC DST
 //
 // Like cp for one file. DST appears whole or not at all: the bytes go to a
 // temporary file beside it, renamed over DST on success (output_file.hpp).
+// Holes in SRC stay holes in DST (transfer_options::preserve_holes), as with
+// cp's default --sparse=auto.
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -21,6 +23,7 @@ namespace {
 
 struct copy_arguments {
     transfer_flags flags;
+    bool no_preserve_holes = false;
     std::string source;
     std::string destination;
 };
@@ -43,6 +46,7 @@ int run_copy(const copy_arguments& args) {
     progress_meter meter(args.flags.progress_choice());
     auto options = args.flags.to_options();
     options.on_progress = meter.callback();
+    options.preserve_holes = !args.no_preserve_holes;
     auto stats = transfer(input->fd.get(), output->fd(), options);
     meter.finish();
     if (!stats) {
@@ -63,6 +67,8 @@ command add_copy_command(CLI::App& zc) {
     add_range_options(*app, args->flags);
     add_json_option(*app, args->flags, "stdout");
     add_progress_options(*app, args->flags);
+    app->add_flag("--no-preserve-holes", args->no_preserve_holes,
+                  "Write the source's holes out as zeros (default: DST keeps them, like cp)");
     app->add_option("SRC", args->source, "File to read")->type_name("")->required();
     app->add_option("DST", args->destination, "File to create or replace (not a directory)")->type_name("")->required();
     return {app, [args] { return run_copy(*args); }};

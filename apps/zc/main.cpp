@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <expected>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,13 +43,15 @@ int report_usage_error(const CLI::App& root, const CLI::ParseError& failure) {
 // default paths (docs/auto.md). One that does not load is a usage error:
 // running with another profile than the one configured would be a surprise.
 int activate_profile(const std::string& path) {
-    auto loaded = path.empty() ? zc::load_default_profile() : zc::profile::load(path);
-    if (!loaded) {
-        print_error(fmt::format("bad profile: {}{}", loaded.error().message(),
+    std::expected<void, zc::error> activated;
+    if (path.empty()) activated = zc::use_default_profile(); // the library reads nothing unless asked
+    else if (auto loaded = zc::profile::load(path)) zc::set_active_profile(std::move(*loaded));
+    else activated = std::unexpected(loaded.error());
+    if (!activated) {
+        print_error(fmt::format("bad profile: {}{}", activated.error().message(),
                                 path.empty() ? " (fix or remove it, or run with ZEROCOPY_PROFILE=builtin)" : ""));
         return exit_usage;
     }
-    zc::set_active_profile(std::move(*loaded));
     return exit_success;
 }
 

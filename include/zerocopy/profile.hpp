@@ -7,10 +7,11 @@
 // read-write), so a profile can reorder but never strand a transfer.
 //
 // The built-in profile is the measured default (docs/auto.md); `zc tune`
-// measures this machine and writes a profile file; the library loads it from
-// the default paths below, once, when `auto` first needs it. The file format,
-// the search order and how tuning values combine with transfer_options are in
-// docs/auto.md.
+// measures this machine and writes a profile file. The library reads no file
+// and no environment variable on its own: a program that wants the end user's
+// profile asks for it with use_default_profile() (the `zc` CLI does, at
+// start-up). The file format, the search order and how tuning values combine
+// with transfer_options are in docs/auto.md.
 #pragma once
 
 #include <cstddef>
@@ -118,12 +119,21 @@ std::vector<std::filesystem::path> default_profile_paths();
 // cannot be loaded.
 std::expected<profile, error> load_default_profile();
 
-// The profile `auto` uses when transfer_options::profile is null. Loaded once,
-// lazily, by load_default_profile(); if that fails, the built-in profile, with
-// the failure in its origin ("built-in (ignored …: …)"). Thread-safe.
+// The profile `auto` uses when transfer_options::profile is null: the
+// built-in one until set_active_profile() or use_default_profile() replaces
+// it. Never touches the file system or the environment, so what an embedding
+// program's transfers do cannot change behind its back. Thread-safe.
 std::shared_ptr<const profile> active_profile();
-// Replaces the active profile for every later transfer. Thread-safe.
+// Replaces the active profile for every later transfer (transfers already
+// started keep their chain). Thread-safe.
 void set_active_profile(profile p);
+// Opts in to the end user's profile: load_default_profile() (reads
+// ZEROCOPY_PROFILE, XDG_CONFIG_HOME/HOME and the file they lead to) and, if it
+// loads, makes it the active profile. On error the active profile is left as
+// it was and the error names the file and what is wrong with it. Call it at
+// start-up in programs whose users should steer `auto` (a CLI, a server its
+// administrator tunes); libraries embedding libzerocopy normally should not.
+std::expected<void, error> use_default_profile();
 
 // What `auto` will try first for this pair and size under the active profile
 // (or `p`), skipping strategies this kernel cannot run. For display: the

@@ -62,6 +62,18 @@ struct transfer_options {
     // Block SIGPIPE around the syscalls of this transfer (per thread). Turn off
     // only when the process already ignores SIGPIPE: it costs three syscalls.
     bool guard_sigpipe = true;
+    // File → file: keep the source's holes as holes in the sink, like cp.
+    // When the source and the sink are regular files, the sink is not O_APPEND
+    // and holds nothing at or after its offset (new, truncated, or written at
+    // its end), ranges the source reports as holes (lseek SEEK_DATA/SEEK_HOLE)
+    // are not written: the sink's offset is moved past them, and a range that
+    // ends in a hole extends the sink with ftruncate, so its size and bytes are
+    // exactly the source's. The strategy moves each data extent in turn. Holes
+    // count as moved bytes (transfer_stats::bytes, bytes_done, on_progress).
+    // Otherwise — a sink with bytes to overwrite, O_APPEND, a source whose
+    // block count shows no hole, a filesystem without SEEK_DATA — every byte
+    // is written, zeros included, as with false.
+    bool preserve_holes = true;
     // Called from inside the transfer as bytes reach the sink (at most once per
     // syscall; keep it cheap). For progress bars.
     std::function<void(std::uint64_t bytes_done, std::optional<std::uint64_t> bytes_total)> on_progress;

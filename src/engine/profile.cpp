@@ -343,16 +343,7 @@ std::expected<profile, error> load_default_profile() {
 std::shared_ptr<const profile> active_profile() {
     auto& state = active();
     std::lock_guard lock(state.mutex);
-    if (!state.current) {
-        auto loaded = load_default_profile();
-        if (loaded) {
-            state.current = std::make_shared<const profile>(std::move(*loaded));
-        } else {
-            profile fallback = profile::built_in();
-            fallback.origin = "built-in (ignored " + loaded.error().message() + ")";
-            state.current = std::make_shared<const profile>(std::move(fallback));
-        }
-    }
+    if (!state.current) state.current = std::make_shared<const profile>(profile::built_in());
     return state.current;
 }
 
@@ -361,6 +352,13 @@ void set_active_profile(profile p) {
     auto& state = active();
     std::lock_guard lock(state.mutex);
     state.current = std::move(replacement);
+}
+
+std::expected<void, error> use_default_profile() {
+    auto loaded = load_default_profile();
+    if (!loaded) return std::unexpected(loaded.error());
+    set_active_profile(std::move(*loaded));
+    return {};
 }
 
 auto_pick auto_choice(fd_kind source, fd_kind sink, std::optional<std::uint64_t> size, const profile* p) {

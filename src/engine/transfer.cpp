@@ -1,8 +1,18 @@
 // The engine: sets up a transfer, runs strategies, and falls back between them
 // at the exact byte reached.
+//
+// File → file with transfer_options::preserve_holes, the engine walks the
+// source's data extents (lseek SEEK_DATA/SEEK_HOLE, Linux 3.1+) and runs the
+// strategy on one extent at a time (transfer_context::stop_at); a hole moves
+// the sink's offset instead, and a range that ends in one extends the sink
+// with ftruncate at the end. Done once here, it serves every strategy the
+// same way, fallbacks and resumed steps included. copy_file_range may keep
+// holes on its own on some filesystems, but not everywhere: the walk does not
+// rely on it.
 #include "zerocopy/transfer.hpp"
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -109,9 +119,18 @@ struct transfer_job::impl {
     bool restore_source_offset = false;
     clock_type::time_point started = clock_type::now();
     bool finalized = false;
+    // preserve_holes: decided at the first step.
+    enum class holes_mode { undecided, off, on } holes = holes_mode::undecided;
+    std::uint64_t range_end = 0;    // source offset where the range ends
+    bool sink_ends_in_hole = false; // the last bytes were skipped: extend the sink at the end
 
     std::expected<void, error> choose_chain();
     std::expected<state, error> run();
+    std::expected<bool, error> sink_may_keep_holes();
+    std::expected<void, error> skip_holes(); // at a stop: past the holes, to the next data extent
+    void write_every_byte();
+    std::expected<void, error> skip_in_sink(std::uint64_t n);
+    std::expected<void, error> extend_sink_over_trailing_hole();
     std::expected<bool, error> deliver_stranded(); // false: sink would block
     bool fall_back(const error& reason); // false: no strategy left to try
     std::expected<state, error> finish();
@@ -203,8 +222,98 @@ bool transfer_job::impl::fall_back(const error& reason) {
     return !detail::availability(chain[current]);
 }
 
+// Holes can be left unwritten only where the sink reads back as zeros: a
+// regular file without O_APPEND (where lseek moves the next write) with
+// nothing at or after its offset. A source whose blocks cover its size has
+// no hole to find, so the walk's lseeks are spared.
+std::expected<bool, error> transfer_job::impl::sink_may_keep_holes() {
+    const auto& source = ctx.source.st;
+    if (!options.preserve_holes || !ctx.seekable_source || !ctx.total || *ctx.total == 0 || source.st_size == 0)
+        return false;
+    if (static_cast<std::uint64_t>(source.st_blocks) * 512 >= static_cast<std::uint64_t>(source.st_size)) return false;
+    if (ctx.sink.kind != fd_kind::regular_file || ctx.sink.appending()) return false;
+    ++stats.syscalls;
+    const off_t here = ::lseek(ctx.sink.fd, 0, SEEK_CUR);
+    if (here < 0) return std::unexpected(error::from_errno(errno, "lseek(sink)"));
+    return here >= ctx.sink.st.st_size;
+}
+
+void transfer_job::impl::write_every_byte() {
+    holes = holes_mode::off;
+    ctx.stop_at = UINT64_MAX;
+}
+
+std::expected<void, error> transfer_job::impl::skip_in_sink(std::uint64_t n) {
+    ++stats.syscalls;
+    if (::lseek(ctx.sink.fd, static_cast<off_t>(n), SEEK_CUR) < 0)
+        return std::unexpected(error::from_errno(errno, "lseek(sink) past a hole"));
+    sink_ends_in_hole = true;
+    ctx.stop_at = ctx.done + n;
+    ctx.advance(n); // a hole is part of the range: progress reaches 100 %
+    return {};
+}
+
+std::expected<void, error> transfer_job::impl::skip_holes() {
+    if (holes == holes_mode::undecided) {
+        auto keep = sink_may_keep_holes();
+        if (!keep) return std::unexpected(keep.error());
+        if (!*keep) {
+            write_every_byte();
+            return {};
+        }
+        holes = holes_mode::on;
+        range_end = ctx.position + *ctx.total;
+        ctx.stop_at = ctx.done; // nothing to copy until the first extent is found
+    }
+    while (holes == holes_mode::on && ctx.done == ctx.stop_at && !ctx.range_complete()) {
+        const std::uint64_t here = ctx.position;
+        ++stats.syscalls;
+        off_t data = ::lseek(ctx.source.fd, static_cast<off_t>(here), SEEK_DATA);
+        if (data < 0 && errno == ENXIO) {
+            // No data at or after `here`: a hole to the end of the file — or
+            // a file that shrank, which the strategy must see and report.
+            struct stat now {};
+            ++stats.syscalls;
+            if (::fstat(ctx.source.fd, &now) != 0 || static_cast<std::uint64_t>(now.st_size) < range_end) break;
+            data = static_cast<off_t>(range_end);
+        }
+        if (data < 0) break; // EINVAL and the like: no SEEK_DATA here, copy plainly
+        const std::uint64_t data_at = std::min(static_cast<std::uint64_t>(data), range_end);
+        if (data_at > here) {
+            if (auto skipped = skip_in_sink(data_at - here); !skipped) return skipped;
+            continue;
+        }
+        ++stats.syscalls;
+        const off_t hole = ::lseek(ctx.source.fd, static_cast<off_t>(here), SEEK_HOLE);
+        if (hole <= static_cast<off_t>(here)) break; // an error, or a file changing under us
+        ctx.stop_at = ctx.done + (std::min(static_cast<std::uint64_t>(hole), range_end) - here);
+        sink_ends_in_hole = false;
+        return {};
+    }
+    if (holes == holes_mode::on && !ctx.range_complete() && ctx.done == ctx.stop_at) write_every_byte();
+    return {};
+}
+
+// A range that ends in a hole left the sink's offset past its end: set the
+// size there, as the bytes of a write would have. Never shrinks the sink.
+std::expected<void, error> transfer_job::impl::extend_sink_over_trailing_hole() {
+    if (!sink_ends_in_hole) return {};
+    sink_ends_in_hole = false;
+    stats.syscalls += 2;
+    const off_t end = ::lseek(ctx.sink.fd, 0, SEEK_CUR);
+    struct stat now {};
+    if (end < 0 || ::fstat(ctx.sink.fd, &now) != 0)
+        return std::unexpected(error::from_errno(errno, "lseek/fstat(sink) after a trailing hole"));
+    if (now.st_size >= end) return {};
+    ++stats.syscalls;
+    if (::ftruncate(ctx.sink.fd, end) != 0)
+        return std::unexpected(error::from_errno(errno, "ftruncate(sink) over a trailing hole"));
+    return {};
+}
+
 std::expected<transfer_job::state, error> transfer_job::impl::finish() {
     if (!finalized) {
+        if (auto extended = extend_sink_over_trailing_hole(); !extended) return std::unexpected(extended.error());
         finalized = true;
         stats.bytes = ctx.done;
         stats.elapsed = clock_type::now() - started;
@@ -226,9 +335,11 @@ std::expected<transfer_job::state, error> transfer_job::impl::run() {
             if (!delivered) return std::unexpected(delivered.error());
             if (!*delivered) return state::would_block_on_sink;
         }
+        if (holes != holes_mode::off)
+            if (auto skipped = skip_holes(); !skipped) return std::unexpected(skipped.error());
         // A mover may still owe completions (zero-copy notifications) after
         // the last byte is accounted: it says when it is done.
-        if (ctx.complete() && !mover) return finish();
+        if (ctx.range_complete() && !mover) return finish();
         const strategy_id id = chain[current];
         const auto& ops = detail::ops_for(id);
         if (!mover) {
@@ -249,7 +360,10 @@ std::expected<transfer_job::state, error> transfer_job::impl::run() {
             return std::unexpected(e.wrap("strategy '" + std::string(ops.name) + "'"));
         }
         switch (*moved) {
-        case step::done: stats.strategy_used = id; return finish();
+        case step::done:
+            stats.strategy_used = id;
+            if (ctx.range_complete() || holes != holes_mode::on) return finish();
+            continue; // at the end of a data extent: the next one
         case step::sink_blocked: return state::would_block_on_sink;
         case step::source_blocked: return state::would_block_on_source;
         }

@@ -12,6 +12,7 @@
 // registry.cpp and the public zc::strategy_id (docs/design.md).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <expected>
@@ -39,13 +40,24 @@ struct transfer_context {
     std::optional<std::uint64_t> total; // bytes to move, when known
     std::uint64_t done = 0;            // bytes that reached the sink
     bool finished = false;             // reached EOF of a source of unknown length
+    // Where movers stop for now (a value of `done`): the end of the data
+    // extent being copied while the engine skips the source's holes
+    // (transfer_options::preserve_holes); UINT64_MAX = the end of the range.
+    std::uint64_t stop_at = UINT64_MAX;
 
-    std::uint64_t remaining() const noexcept { return total ? *total - done : UINT64_MAX; }
+    // Bytes until the next stop.
+    std::uint64_t remaining() const noexcept {
+        const std::uint64_t end = std::min(total.value_or(UINT64_MAX), stop_at);
+        return end == UINT64_MAX ? UINT64_MAX : end - done;
+    }
     // The next request size: at most `cap`, at most what is left.
     std::size_t next_chunk(std::size_t cap) const noexcept {
         return static_cast<std::size_t>(std::min<std::uint64_t>(cap, remaining()));
     }
-    bool complete() const noexcept { return finished || (total && done == *total); }
+    // A mover has nothing more to do now: the range is complete or a stop is reached.
+    bool complete() const noexcept { return range_complete() || done == stop_at; }
+    // The whole range is in the sink.
+    bool range_complete() const noexcept { return finished || (total && done == *total); }
     // n more bytes are in the sink.
     void advance(std::uint64_t n) {
         done += n;

@@ -1,4 +1,4 @@
-// zc copy [--strategy S] [--offset N] [--length N] [--json] SRC DST
+// zc copy [--strategy S] [--offset N] [--length N] [--no-preserve-holes] [--json] SRC DST
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -54,6 +54,39 @@ TEST(copy, copies_a_multi_mib_file_byte_exact) {
     const auto copied = read_file(dir / "dst");
     ASSERT_EQ(copied.size(), data.size());
     EXPECT_EQ(hash_bytes(copied), hash_bytes(data));
+}
+
+// Like cp: a sparse source gives a sparse copy, compared by stat(2) blocks.
+TEST(copy, keeps_the_holes_of_a_sparse_file_unless_told_not_to) {
+    temp_dir dir;
+    const std::string head = random_bytes(70000, 8), tail = random_bytes(3000, 9);
+    const off_t size = (64 << 20) + 3000;
+    {
+        auto fd = open_write(dir / "src");
+        ASSERT_EQ(::pwrite(fd.get(), head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
+        ASSERT_EQ(::pwrite(fd.get(), tail.data(), tail.size(), 64 << 20), static_cast<ssize_t>(tail.size()));
+        ASSERT_EQ(::ftruncate(fd.get(), size), 0);
+    }
+    struct stat source {};
+    ASSERT_EQ(::stat((dir / "src").c_str(), &source), 0);
+    ASSERT_LT(source.st_blocks * 512, 1 << 20) << "this filesystem did not make a sparse file";
+    auto r = run_zc({"copy", (dir / "src").string(), (dir / "dst").string()});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    struct stat copied {};
+    ASSERT_EQ(::stat((dir / "dst").c_str(), &copied), 0);
+    EXPECT_EQ(copied.st_size, size);
+    EXPECT_LE(copied.st_blocks, source.st_blocks + 64) << "blocks of the source: " << source.st_blocks;
+    const auto bytes = read_file(dir / "dst");
+    EXPECT_EQ(bytes.substr(0, head.size()), head);
+    EXPECT_EQ(bytes.substr(64 << 20), tail);
+    EXPECT_EQ(bytes.find_first_not_of('\0', head.size()), static_cast<std::size_t>(64 << 20)) << "zeros between";
+
+    auto dense = run_zc({"copy", "--no-preserve-holes", "--strategy", "read-write", (dir / "src").string(), (dir / "dense").string()});
+    ASSERT_EQ(dense.exit_code, 0) << dense;
+    EXPECT_EQ(read_file(dir / "dense"), bytes);
+    struct stat written {};
+    ASSERT_EQ(::stat((dir / "dense").c_str(), &written), 0);
+    EXPECT_GE(written.st_blocks * 512, size) << "every zero written";
 }
 
 TEST(copy, copies_an_empty_file) {

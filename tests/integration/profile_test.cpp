@@ -132,6 +132,26 @@ TEST(profile_cli, environment_variable_selects_the_profile_for_every_verb) {
     EXPECT_EQ(read_file(dir / "cat-out"), data);
 }
 
+// The library itself reads no profile unless asked; zc asks at start-up, so
+// the per-user file still steers it when ZEROCOPY_PROFILE is unset.
+TEST(profile_cli, the_per_user_profile_still_steers_zc) {
+    temp_dir dir;
+    std::filesystem::create_directories(dir / "config" / "zerocopy");
+    std::filesystem::copy_file(write_profile(dir), dir / "config" / "zerocopy" / "profile.json");
+    scoped_env config("XDG_CONFIG_HOME", (dir / "config").string());
+    scoped_env chosen("ZEROCOPY_PROFILE", "unset below");
+    ::unsetenv("ZEROCOPY_PROFILE");
+    const auto data = write_random_file(dir / "src", 300000, 7);
+    auto r = run_zc({"copy", "--json", (dir / "src").string(), (dir / "dst").string()});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(nlohmann::json::parse(r.out).at("strategy"), "read-write") << r;
+    EXPECT_EQ(read_file(dir / "dst"), data);
+
+    auto shown = run_zc({"strategies"});
+    ASSERT_EQ(shown.exit_code, 0) << shown;
+    EXPECT_NE(shown.out.find((dir / "config" / "zerocopy" / "profile.json").string()), std::string::npos) << shown;
+}
+
 TEST(profile_cli, a_bad_profile_is_a_usage_error_that_names_the_file_and_the_problem) {
     temp_dir dir;
     const auto bad = dir / "bad.json";

@@ -353,6 +353,49 @@ TEST(profile, environment_variable_overrides_the_default_paths) {
     }
 }
 
+// The library reads no environment on its own: a profile file named by
+// ZEROCOPY_PROFILE changes nothing until the program opts in. CTest runs
+// every test in a process of its own, so nothing activated a profile before.
+TEST(profile, the_library_ignores_the_environment_until_asked) {
+    restore_active_profile restore;
+    temp_dir dir;
+    ASSERT_TRUE(two_band_file_profile().save(dir / "env.json")); // file → file up to 4 KiB: read-write
+    scoped_env chosen("ZEROCOPY_PROFILE", (dir / "env.json").c_str());
+    const std::string data = write_random_file(dir / "in", 1000, 3);
+    const auto copy_with_auto = [&](const char* name) {
+        auto source = open_read(dir / "in");
+        auto sink = open_write(dir / name);
+        auto stats = transfer(source.get(), sink.get());
+        EXPECT_TRUE(stats) << stats.error().message();
+        EXPECT_EQ(read_file(dir / name), data);
+        return stats ? stats->strategy_used : automatic;
+    };
+
+    EXPECT_EQ(active_profile()->origin, "built-in");
+    EXPECT_EQ(copy_with_auto("before"), copy_file_range) << "the built-in choice, not the file's";
+    EXPECT_EQ(active_profile()->origin, "built-in");
+
+    auto used = use_default_profile();
+    ASSERT_TRUE(used) << used.error().message();
+    EXPECT_EQ(active_profile()->origin, (dir / "env.json").string());
+    EXPECT_EQ(copy_with_auto("after"), read_write) << "the file's band, once asked for";
+}
+
+TEST(profile, use_default_profile_keeps_the_active_one_when_the_file_is_bad) {
+    restore_active_profile restore;
+    temp_dir dir;
+    profile mine;
+    mine.origin = "mine";
+    set_active_profile(mine);
+    write_text(dir / "bad.json", R"({"scenarios": {"file-to-file": [{"strategy": "teleport"}]}})");
+    scoped_env chosen("ZEROCOPY_PROFILE", (dir / "bad.json").c_str());
+    auto used = use_default_profile();
+    ASSERT_FALSE(used);
+    EXPECT_NE(used.error().message().find("bad.json"), std::string::npos) << used.error().message();
+    EXPECT_NE(used.error().message().find("teleport"), std::string::npos) << used.error().message();
+    EXPECT_EQ(active_profile()->origin, "mine");
+}
+
 TEST(profile, a_profile_that_leaves_out_a_scenario_gets_the_built_in_bands) {
     profile p;
     p.scenarios[scenario::file_to_file] = {{std::nullopt, read_write, {}}};
