@@ -30,12 +30,26 @@ const CLI::App* parsed_command(const CLI::App& root) {
     return &root;
 }
 
-int report_usage_error(const CLI::App& root, const CLI::ParseError& failure) {
+// Where a usage error's --json object goes, or null without --json (the
+// verb's --json flag among the words; not `--json FILE` of bench and tune).
+// stdout, unless it is to carry data: cat, or an operand "-".
+std::FILE* json_stream_for_usage_error(const CLI::App& command, const std::vector<std::string>& words) {
+    const CLI::Option* json = command.get_option_no_throw("--json");
+    if (!json || json->get_items_expected_max() != 0) return nullptr;
+    if (std::find(words.begin(), words.end(), "--json") == words.end()) return nullptr;
+    const bool stdout_is_data =
+        command.get_name() == "cat" || std::find(words.begin(), words.end(), "-") != words.end();
+    return stdout_is_data ? stderr : stdout;
+}
+
+int report_usage_error(const CLI::App& root, const CLI::ParseError& failure, const std::vector<std::string>& words) {
     const CLI::App* command = parsed_command(root);
     const std::string name = command == &root ? "zc" : "zc " + command->get_name();
+    if (std::FILE* stream = json_stream_for_usage_error(*command, words)) report_errors_as_json(stream);
     print_error(failure.what());
     const CLI::Formatter formatter;
     fmt::print(stderr, "{}Run '{} --help' for more information.\n", formatter.make_usage(command, name), name);
+    print_json_errors();
     return exit_usage;
 }
 
@@ -128,7 +142,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        return report_usage_error(app, e);
+        return report_usage_error(app, e, words);
     }
 
     // A verb with a --profile of its own (zc tune writes one) runs even when

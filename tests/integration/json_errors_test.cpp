@@ -101,6 +101,20 @@ TEST(json_errors, recv_to_stdout_prints_the_error_on_stderr) {
     expect_error_object(r.err, EADDRINUSE, "Address already in use");
 }
 
+TEST(json_errors, usage_errors_print_the_error_object_too) {
+    temp_dir dir;
+    write_random_file(dir / "a", 10, 4);
+    auto r = run_zc({"copy", "--json", "--length", "-5", (dir / "a").string(), (dir / "b").string()});
+    expect_usage_error(r, "--length", "copy");
+    const auto object = expect_error_object(r.out, 0, "--length");
+    EXPECT_TRUE(object.at("error").at("errno").is_null()) << object.dump();
+
+    r = run_zc({"cat", "--json", "--offset", "5", "-"});
+    expect_usage_error(r, "--offset", "cat");
+    EXPECT_EQ(r.out, "") << "cat's stdout is for data";
+    expect_error_object(r.err, 0, "--offset");
+}
+
 TEST(json_errors, without_json_nothing_goes_to_stdout) {
     temp_dir dir;
     auto r = run_zc({"copy", (dir / "missing").string(), (dir / "dst").string()});
