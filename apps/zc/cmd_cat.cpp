@@ -1,9 +1,11 @@
-// zc cat [--strategy S] [--json] FILE...
+// zc cat [--strategy S] [--json] [FILE...]
 //
 // Each file to stdout in order, whatever stdout is (pipe, file, terminal,
-// socket); "-" is stdin. Like cat, a file that cannot be read is reported and
-// skipped, and the exit code is 1; a stdout that fails (EPIPE, ENOSPC) stops
-// everything, since every later file would fail the same way.
+// socket); "-" is stdin, and no FILE at all means stdin. Like cat, a file that
+// cannot be read is reported and skipped, and the exit code is 1; a stdout
+// that fails (EPIPE, ENOSPC) stops everything, since every later file would
+// fail the same way. A reader that went away (EPIPE) ends zc as it ends cat
+// (broken_pipe.hpp).
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "broken_pipe.hpp"
 #include "commands.hpp"
 #include "diagnostics.hpp"
 #include "input_file.hpp"
@@ -34,6 +37,7 @@ bool sink_failed(const error& failure) {
 }
 
 int run_cat(const cat_arguments& args) {
+    if (args.flags.json) report_errors_as_json(stderr);
     int status = exit_success;
     transfer_stats total;
     progress_meter meter(args.flags.progress_choice());
@@ -58,6 +62,10 @@ int run_cat(const cat_arguments& args) {
         auto stats = transfer(source_fd, STDOUT_FILENO, options);
         if (!stats) {
             auto failure = stats.error();
+            if (failure.errno_value() == EPIPE) {
+                meter.finish();
+                end_like_cat_on_broken_stdout();
+            }
             status = report_failure(failure.wrap(fmt::format("cat '{}'", name == "-" ? "stdin" : name)));
             if (sink_failed(failure)) break;
             continue;
@@ -73,12 +81,15 @@ int run_cat(const cat_arguments& args) {
 
 command add_cat_command(CLI::App& zc) {
     auto args = std::make_shared<cat_arguments>();
-    auto* app = zc.add_subcommand("cat", "Write each FILE to stdout, in order ('-' is stdin)");
+    auto* app = zc.add_subcommand("cat", "Write each FILE to stdout, in order ('-' or no FILE: stdin)");
     add_strategy_option(*app, args->flags);
     add_json_option(*app, args->flags, "stderr (stdout carries the data)");
     add_progress_options(*app, args->flags);
-    app->add_option("FILE", args->files, "Files to write out; '-' reads stdin")->type_name("")->required();
-    return {app, [args] { return run_cat(*args); }};
+    app->add_option("FILE", args->files, "Files to write out; '-' reads stdin (each time it is given)")->type_name("");
+    return {app, [args] {
+                if (args->files.empty()) args->files.push_back("-");
+                return run_cat(*args);
+            }};
 }
 
 } // namespace zc::cli

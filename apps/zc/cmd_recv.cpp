@@ -8,6 +8,8 @@
 // "zc: listening on 127.0.0.1:PORT" for scripts and tests.
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -15,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "broken_pipe.hpp"
 #include "commands.hpp"
 #include "diagnostics.hpp"
 #include "host_port.hpp"
@@ -35,6 +38,7 @@ struct recv_arguments {
 int run_recv(const recv_arguments& args) {
     const auto address = parse_host_port(args.address); // validated while parsing
     const bool to_stdout = args.out == "-";
+    if (args.flags.json) report_errors_as_json(to_stdout ? stderr : stdout);
     std::optional<output_file> output;
     if (!to_stdout) {
         auto created = output_file::create(args.out, 0666);
@@ -61,6 +65,7 @@ int run_recv(const recv_arguments& args) {
     meter.finish();
     if (!stats) {
         if (output) output->discard();
+        if (to_stdout && stats.error().errno_value() == EPIPE) end_like_cat_on_broken_stdout();
         return report_failure(stats.error().wrap(fmt::format("recv from {} into '{}'", peer, args.out)));
     }
     if (output) {

@@ -37,6 +37,7 @@ std::chrono::milliseconds to_milliseconds(double seconds) {
 
 int run_send(const send_arguments& args) {
     const auto peer = parse_host_port(args.address); // validated while parsing
+    if (args.flags.json) report_errors_as_json(stdout);
     auto input = open_input(args.file);
     if (!input) return report_failure(input.error());
     auto socket = connect_to(*peer, to_milliseconds(args.connect_timeout));

@@ -4,7 +4,6 @@
 // parse errors to exit 2 with the usage line, and runs the chosen verb.
 // apps/ is the only place in the project that prints or exits.
 #include <algorithm>
-#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <expected>
@@ -15,9 +14,11 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "broken_pipe.hpp"
 #include "commands.hpp"
 #include "diagnostics.hpp"
 #include "zerocopy/profile.hpp"
+#include "zerocopy/version.hpp"
 
 namespace {
 
@@ -30,12 +31,26 @@ const CLI::App* parsed_command(const CLI::App& root) {
     return &root;
 }
 
-int report_usage_error(const CLI::App& root, const CLI::ParseError& failure) {
+// Where a usage error's --json object goes, or null without --json (the
+// verb's --json flag among the words; not `--json FILE` of bench and tune).
+// stdout, unless it is to carry data: cat, or an operand "-".
+std::FILE* json_stream_for_usage_error(const CLI::App& command, const std::vector<std::string>& words) {
+    const CLI::Option* json = command.get_option_no_throw("--json");
+    if (!json || json->get_items_expected_max() != 0) return nullptr;
+    if (std::find(words.begin(), words.end(), "--json") == words.end()) return nullptr;
+    const bool stdout_is_data =
+        command.get_name() == "cat" || std::find(words.begin(), words.end(), "-") != words.end();
+    return stdout_is_data ? stderr : stdout;
+}
+
+int report_usage_error(const CLI::App& root, const CLI::ParseError& failure, const std::vector<std::string>& words) {
     const CLI::App* command = parsed_command(root);
     const std::string name = command == &root ? "zc" : "zc " + command->get_name();
+    if (std::FILE* stream = json_stream_for_usage_error(*command, words)) report_errors_as_json(stream);
     print_error(failure.what());
     const CLI::Formatter formatter;
     fmt::print(stderr, "{}Run '{} --help' for more information.\n", formatter.make_usage(command, name), name);
+    print_json_errors();
     return exit_usage;
 }
 
@@ -55,17 +70,41 @@ int activate_profile(const std::string& path) {
     return exit_success;
 }
 
+// `zc help` is `zc --help`, `zc help VERB` is `zc VERB --help`: the words
+// are rewritten before parsing, so help has one implementation.
+std::vector<std::string> expand_help_verb(int argc, char** argv) {
+    std::vector<std::string> words(argv, argv + argc);
+    if (words.size() < 2 || words[1] != "help") return words;
+    if (words.size() == 2) return {words[0], "--help"};
+    return {words[0], words[2], "--help"};
+}
+
+// What the binary was built from and the library it runs: the same release
+// unless headers and library were mixed.
+std::string version_text() {
+    return fmt::format("zc {}\nlibzerocopy {} (built against headers {})", ZC_VERSION, zc::version().string,
+                       ZEROCOPY_VERSION_STRING);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     // A peer or reader that goes away must be an EPIPE error with a message,
-    // not a silent death; transfers then skip their own SIGPIPE guard.
-    std::signal(SIGPIPE, SIG_IGN);
+    // not a silent death; transfers then skip their own SIGPIPE guard. On
+    // stdout, cat's behaviour wins (broken_pipe.hpp).
+    ignore_sigpipe_remembering_inherited();
+
+    std::vector<std::string> words = expand_help_verb(argc, argv);
+    std::vector<char*> word_pointers;
+    for (auto& word : words) word_pointers.push_back(word.data());
+    argc = static_cast<int>(word_pointers.size());
+    word_pointers.push_back(nullptr);
+    argv = word_pointers.data();
 
     CLI::App app("zc — move bytes between files and sockets with interchangeable zero-copy strategies", "zc");
-    app.set_version_flag("--version", "zc " ZC_VERSION " (libzerocopy)");
+    app.set_version_flag("--version", version_text());
     app.require_subcommand(1);
-    app.footer("Exit status: 0 success, 1 transfer failed, 2 bad usage. Run 'zc VERB --help' for each verb.");
+    app.footer("Exit status: 0 success, 1 transfer failed, 2 bad usage. Run 'zc VERB --help' or 'zc help VERB' for each verb.");
 
     const std::vector<command> commands = {
         add_strategies_command(app), add_copy_command(app), add_cat_command(app),
@@ -106,7 +145,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        return report_usage_error(app, e);
+        return report_usage_error(app, e, words);
     }
 
     // A verb with a --profile of its own (zc tune writes one) runs even when
@@ -118,9 +157,14 @@ int main(int argc, char** argv) {
 
     try {
         for (const auto& c : commands)
-            if (c.app->parsed()) return c.run();
+            if (c.app->parsed()) {
+                const int code = c.run();
+                if (code != exit_success) print_json_errors(); // only under --json
+                return code;
+            }
     } catch (const std::exception& e) {
         print_error(fmt::format("internal error: {}", e.what()));
+        print_json_errors();
         return exit_failure;
     }
     print_error("no command given");

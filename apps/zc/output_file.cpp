@@ -25,13 +25,21 @@ extern "C" void remove_pending_and_reraise(int signal_number) {
     std::raise(signal_number);
 }
 
+// A signal ignored when zc started (nohup, a shell's background job) stays
+// ignored, as the caller asked: catching it would let it end the process.
+void install_unless_ignored(int signal_number) {
+    struct sigaction inherited {};
+    if (::sigaction(signal_number, nullptr, &inherited) != 0 || inherited.sa_handler == SIG_IGN) return;
+    std::signal(signal_number, remove_pending_and_reraise);
+}
+
 void register_pending(const std::filesystem::path& path) {
     const std::string& text = path.native();
     if (text.size() >= sizeof pending_path) return; // cannot happen: PATH_MAX is 4096
     std::memcpy(pending_path, text.c_str(), text.size() + 1);
     have_pending_path = 1;
     static const bool installed = [] {
-        for (int signal_number : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal_number, remove_pending_and_reraise);
+        for (int signal_number : {SIGINT, SIGTERM, SIGHUP}) install_unless_ignored(signal_number);
         return true;
     }();
     (void)installed;
@@ -46,13 +54,24 @@ mode_t current_umask() {
 }
 
 // A symbolic link is followed, so that its target is what gets replaced (as
-// cp writes through it); a dangling link is replaced itself.
-std::filesystem::path resolve_destination(const std::string& destination) {
+// cp writes through it). A dangling one is refused, as cp refuses it: writing
+// through it would create a file wherever it points, replacing it would
+// destroy the link.
+std::expected<std::filesystem::path, error> resolve_destination(const std::string& destination) {
     std::error_code ec;
     const std::filesystem::path path(destination);
     if (!std::filesystem::is_symlink(path, ec)) return path;
-    auto target = std::filesystem::canonical(path, ec);
-    return ec ? path : target;
+    struct stat target {};
+    if (::stat(path.c_str(), &target) != 0) {
+        const int reason = errno;
+        if (reason == ENOENT)
+            return std::unexpected(
+                error::from_errno(reason, fmt::format("not writing through dangling symlink '{}'", destination)));
+        return std::unexpected(error::from_errno(reason, fmt::format("open '{}'", destination)));
+    }
+    auto resolved = std::filesystem::canonical(path, ec);
+    if (ec) return std::unexpected(error::from_errno(ec.value(), fmt::format("open '{}'", destination)));
+    return resolved;
 }
 
 } // namespace
@@ -60,7 +79,9 @@ std::filesystem::path resolve_destination(const std::string& destination) {
 std::expected<output_file, error> output_file::create(const std::string& destination, mode_t new_file_mode) {
     output_file out;
     out.shown_name_ = destination;
-    out.final_path_ = resolve_destination(destination);
+    auto resolved = resolve_destination(destination);
+    if (!resolved) return std::unexpected(resolved.error());
+    out.final_path_ = std::move(*resolved);
     const std::string open_context = fmt::format("open '{}'", destination);
 
     mode_t mode = new_file_mode & ~current_umask() & 07777;
@@ -78,6 +99,9 @@ std::expected<output_file, error> output_file::create(const std::string& destina
             return out;
         }
         mode = existing.st_mode & 07777;
+    } else if (destination.ends_with('/')) {
+        // "new/": a directory that is not there, not a file to create.
+        return std::unexpected(error::from_errno(ENOTDIR, fmt::format("create '{}'", destination)));
     }
 
     std::filesystem::path directory = out.final_path_.parent_path();

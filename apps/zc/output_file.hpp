@@ -5,13 +5,15 @@
 // and removed otherwise, so a failed or interrupted transfer never leaves a
 // truncated file that looks complete — nor destroys the previous contents of
 // an existing destination. SIGINT, SIGTERM and SIGHUP remove the temporary
-// file too. See docs/cli.md, "Partial files".
+// file too (those not ignored at start: an ignored one stays ignored). See
+// docs/cli.md, "Partial files".
 //
 // Consequences, chosen on purpose:
 //   * an existing destination keeps its permission bits (and its owner when
 //     we may set it), but becomes a new inode: hard links to the old one keep
 //     the old contents;
 //   * a symbolic link as destination is followed: its target is replaced;
+//     a dangling one is refused, as cp refuses it;
 //   * a new destination gets `new_file_mode` minus the umask, as with cp;
 //   * the data is not fsync'ed before the rename (neither does cp).
 #pragma once
@@ -29,8 +31,10 @@ namespace zc::cli {
 
 class output_file {
 public:
-    // Refuses a destination that is a directory (EISDIR) or an existing file
-    // we may not write (EACCES); errors name `destination` as the user wrote it.
+    // Refuses a destination that is a directory (EISDIR), "name/" for a name
+    // that is no directory (ENOTDIR), a dangling symlink (ENOENT) or an
+    // existing file we may not write (EACCES); errors name `destination` as
+    // the user wrote it.
     static std::expected<output_file, error> create(const std::string& destination, mode_t new_file_mode);
 
     output_file(output_file&& other) noexcept;

@@ -1,6 +1,7 @@
-// zc cat [--strategy S] [--json] FILE...
+// zc cat [--strategy S] [--json] [FILE...]
 #include <gtest/gtest.h>
 #include <pty.h>
+#include <signal.h>
 #include <termios.h>
 
 #include <filesystem>
@@ -163,8 +164,10 @@ TEST(cat, unreadable_file_is_an_error) {
     expect_failure(r, {"secret", "Permission denied"});
 }
 
-TEST(cat, a_closed_stdout_is_an_error_not_a_crash) {
-    // The reader goes away: EPIPE (SIGPIPE is ignored), one message, exit 1.
+TEST(cat, a_closed_stdout_ends_it_like_cat) {
+    // The reader is gone before zc starts. With SIGPIPE at its default, zc
+    // dies of it quietly, as cat does; started with SIGPIPE ignored, it is
+    // EPIPE: one message, exit 1 (signals_test.cpp has the `| head` case).
     temp_dir dir;
     write_random_file(dir / "a", 8u << 20, 17);
     auto [write_end, read_end] = pipe_pair();
@@ -172,9 +175,50 @@ TEST(cat, a_closed_stdout_is_an_error_not_a_crash) {
     run_options options;
     options.stdout_fd = write_end.get();
     auto r = run_zc({"cat", (dir / "a").string(), (dir / "a").string()}, options);
+    EXPECT_EQ(r.term_signal, SIGPIPE) << r;
+    EXPECT_EQ(r.err, "") << r;
+
+    options.ignored_signals = {SIGPIPE};
+    r = run_zc({"cat", (dir / "a").string(), (dir / "a").string()}, options);
     EXPECT_EQ(r.term_signal, 0) << r;
     expect_failure(r, {"Broken pipe"});
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "stops at the first failed write: " << r;
+}
+
+TEST(cat, no_operand_reads_stdin) {
+    const std::string in = random_bytes(150000, 18);
+    run_options options;
+    options.stdin_data = in;
+    auto r = run_zc({"cat"}, options);
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(r.out, in);
+}
+
+TEST(cat, every_dash_reads_stdin_again) {
+    // As with cat, the second '-' reads on from where the first stopped: at
+    // the end of a pipe, nothing.
+    temp_dir dir;
+    const auto a = write_random_file(dir / "a", 3000, 19);
+    const std::string in = random_bytes(5000, 20);
+    run_options options;
+    options.stdin_data = in;
+    auto r = run_zc({"cat", "-", (dir / "a").string(), "-"}, options);
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(r.out, in + a);
+}
+
+TEST(cat, dash_reads_a_file_on_stdin_from_its_position) {
+    temp_dir dir;
+    const auto in = write_random_file(dir / "in", 10000, 21);
+    const auto a = write_random_file(dir / "a", 100, 22);
+    // stdin is the file itself (zc < in): '-' twice writes it once.
+    auto r = run_zc({"cat", "-", "-", (dir / "a").string()}, [&] {
+        run_options options;
+        options.stdin_file = dir / "in";
+        return options;
+    }());
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(r.out, in + a);
 }
 
 TEST(cat, offsets_are_not_options_of_cat) {

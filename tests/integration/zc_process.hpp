@@ -35,6 +35,8 @@ using namespace std::chrono_literals;
 struct run_options {
     // Bytes fed to the child's stdin, then EOF. Without: stdin is /dev/null.
     std::optional<std::string> stdin_data;
+    // Child's stdin is this file instead (`zc … < file`).
+    std::optional<std::filesystem::path> stdin_file;
     // Child's stdout goes to this file (created or truncated; appended to with
     // stdout_append) instead of being captured.
     std::optional<std::filesystem::path> stdout_file;
@@ -43,6 +45,9 @@ struct run_options {
     int stdout_fd = -1;
     // Run as this user and group (needs root): permission tests as root.
     std::optional<uid_t> run_as;
+    // Signals the child starts with ignored (as under nohup or `trap '' PIPE`);
+    // SIGPIPE, SIGHUP, SIGINT and SIGTERM otherwise start at their default.
+    std::vector<int> ignored_signals;
     std::chrono::milliseconds timeout = 60s;
 };
 
@@ -84,7 +89,11 @@ public:
         const bool capture_out = !options_.stdout_file && options_.stdout_fd < 0;
         if (capture_out && ::pipe2(out, O_CLOEXEC) != 0) throw_errno("pipe2");
         if (::pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe2");
-        int file_out = -1;
+        int file_out = -1, file_in = -1;
+        if (options_.stdin_file) {
+            file_in = ::open(options_.stdin_file->c_str(), O_RDONLY | O_CLOEXEC);
+            if (file_in < 0) throw_errno("open stdin file");
+        }
         if (options_.stdout_file) {
             const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (options_.stdout_append ? O_APPEND : O_TRUNC);
             file_out = ::open(options_.stdout_file->c_str(), flags, 0644);
@@ -102,16 +111,18 @@ public:
         if (pid_ == 0) {
             // Child: only async-signal-safe calls until exec.
             const int devnull = ::open("/dev/null", O_RDWR);
-            ::dup2(options_.stdin_data ? in[0] : devnull, STDIN_FILENO);
+            ::dup2(options_.stdin_data ? in[0] : (file_in >= 0 ? file_in : devnull), STDIN_FILENO);
             const int child_out = capture_out ? out[1] : (file_out >= 0 ? file_out : options_.stdout_fd);
             ::dup2(child_out, STDOUT_FILENO);
             ::dup2(err[1], STDERR_FILENO);
-            ::signal(SIGPIPE, SIG_DFL);
+            for (int signal_number : {SIGPIPE, SIGHUP, SIGINT, SIGTERM}) ::signal(signal_number, SIG_DFL);
+            for (int signal_number : options_.ignored_signals) ::signal(signal_number, SIG_IGN);
             if (options_.run_as && (::setgid(*options_.run_as) != 0 || ::setuid(*options_.run_as) != 0)) ::_exit(126);
             ::execv(argv[0], argv.data());
             ::_exit(127);
         }
         if (file_out >= 0) ::close(file_out);
+        if (file_in >= 0) ::close(file_in);
         if (options_.stdin_data) {
             ::close(in[0]);
             stdin_fd_ = in[1];
