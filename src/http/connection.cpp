@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/io.hpp"
 #include "http/worker.hpp"
 
 namespace zc::http {
@@ -163,26 +164,22 @@ net::outcome connection::read_more() {
         start_error(431);
         return net::outcome::open;
     }
-    for (;;) {
-        const ssize_t n = ::recv(fd(), buffer_.get() + end_, capacity - end_, 0);
-        if (n > 0) {
-            if (!head_started_) { // first byte of a request head: its clock starts now
-                head_started_ = true;
-                arm(worker_.settings().header_timeout);
-            }
-            drained_ = !hung_up_ && static_cast<std::size_t>(n) < capacity - end_;
-            end_ += static_cast<std::size_t>(n);
-            return net::outcome::open;
+    const ssize_t n = detail::retry_on_eintr([&] { return ::recv(fd(), buffer_.get() + end_, capacity - end_, 0); });
+    if (n > 0) {
+        if (!head_started_) { // first byte of a request head: its clock starts now
+            head_started_ = true;
+            arm(worker_.settings().header_timeout);
         }
-        if (n < 0 && errno == EINTR) continue;
-        if (n == 0 || !would_block(errno)) { // the client is done (mid-head: it gave up) or gone
-            // Back to the pool now, not when the loop frees the connection
-            // after this batch of events: a burst of closes would take a
-            // fresh 16 KiB buffer for each EOF.
-            give_back_buffer();
-            return net::outcome::closed;
-        }
-        break;
+        drained_ = !hung_up_ && static_cast<std::size_t>(n) < capacity - end_;
+        end_ += static_cast<std::size_t>(n);
+        return net::outcome::open;
+    }
+    if (n == 0 || !would_block(errno)) { // the client is done (mid-head: it gave up) or gone
+        // Back to the pool now, not when the loop frees the connection after
+        // this batch of events: a burst of closes would take a fresh 16 KiB
+        // buffer for each EOF.
+        give_back_buffer();
+        return net::outcome::closed;
     }
     if (begin_ == end_) go_idle();
     return net::outcome::open;
@@ -221,15 +218,9 @@ void connection::start_response(const request& req, bool second_look) {
         // response instead of two (docs/serve.md has the measurements).
         const std::size_t head_size = out.size();
         out.resize(head_size + plan.length);
-        std::size_t got = 0;
-        while (got < plan.length) {
-            const ssize_t n = ::pread(plan.file.get(), out.data() + head_size + got, plan.length - got,
-                                      static_cast<off_t>(plan.offset + got));
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            got += static_cast<std::size_t>(n);
-        }
-        if (got == plan.length) {
+        const auto got = detail::pread_full(
+            plan.file.get(), std::as_writable_bytes(std::span(out.data() + head_size, plan.length)), plan.offset);
+        if (got && *got == plan.length) {
             begin_sending(plan.status, close_after, request_line_of(req), std::move(out), plan.length, nullptr);
             return;
         }
@@ -319,11 +310,9 @@ net::outcome connection::start_lingering() {
 net::outcome connection::linger() {
     char scratch[4096];
     for (;;) {
-        const ssize_t n = ::recv(fd(), scratch, sizeof scratch, 0);
+        const ssize_t n = detail::retry_on_eintr([&] { return ::recv(fd(), scratch, sizeof scratch, 0); });
         if (n > 0) continue;
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && would_block(errno)) return net::outcome::open;
-        return net::outcome::closed;
+        return n < 0 && would_block(errno) ? net::outcome::open : net::outcome::closed;
     }
 }
 

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 
-#include <cerrno>
+#include "core/io.hpp"
 
 namespace zc::net {
 
@@ -25,16 +25,11 @@ std::expected<head_and_range, error> head_and_range::start(int socket, const des
 std::expected<head_and_range::progress, error> head_and_range::send_some() {
     // MSG_MORE: the head waits for the file's first bytes (one segment for a
     // small response, like TCP_CORK without its two setsockopts).
-    const int flags = MSG_NOSIGNAL | (job_ ? MSG_MORE : 0);
-    while (head_sent_ < head_.size()) {
-        const ssize_t n = ::send(socket_, head_.data() + head_sent_, head_.size() - head_sent_, flags);
-        if (n > 0) {
-            head_sent_ += static_cast<std::size_t>(n);
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return progress::blocked;
-        return std::unexpected(error::from_errno(n < 0 ? errno : EPIPE, "send"));
+    if (head_sent_ < head_.size()) {
+        const int flags = MSG_NOSIGNAL | (job_ ? MSG_MORE : 0);
+        if (auto sent = detail::send_some(socket_, detail::as_bytes(head_), head_sent_, flags); !sent)
+            return std::unexpected(sent.error());
+        if (head_sent_ < head_.size()) return progress::blocked;
     }
     if (!job_) return progress::done;
     const auto state = job_->step();
