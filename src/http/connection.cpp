@@ -15,7 +15,10 @@ namespace zc::http {
 
 namespace {
 
-std::string request_line_of(const request& req) {
+// The access log's "GET /path HTTP/1.1"; empty when there is no log (it is
+// built for every request otherwise, and most servers run without one).
+std::string request_line_of(const request& req, bool logging) {
+    if (!logging) return {};
     std::string line = req.method_name;
     line.append(" ").append(req.target).append(" HTTP/");
     line.append(std::to_string(req.version_major)).append(".").append(std::to_string(req.version_minor));
@@ -205,12 +208,13 @@ void connection::start_response(const request& req, bool second_look) {
     response_plan plan = handle_static(req, worker_.shared().handler, worker_.files());
     const bool close_after = plan.close_after || !req.keep_alive;
     const bool head_only = req.verb == method::head;
+    std::string line = request_line_of(req, worker_.log().enabled());
     std::string out = std::move(plan.head);
     served_one_ = true;
     if (head_only || !plan.file || plan.length == 0) {
         const std::size_t body = head_only ? 0 : plan.inline_body.size();
         if (!head_only) out += plan.inline_body;
-        begin_sending(plan.status, close_after, request_line_of(req), std::move(out), body, nullptr);
+        begin_sending(plan.status, close_after, std::move(line), std::move(out), body, nullptr);
         return;
     }
     if (plan.length <= settings.inline_file_limit) {
@@ -221,21 +225,21 @@ void connection::start_response(const request& req, bool second_look) {
         const auto got = detail::pread_full(
             plan.file.get(), std::as_writable_bytes(std::span(out.data() + head_size, plan.length)), plan.offset);
         if (got && *got == plan.length) {
-            begin_sending(plan.status, close_after, request_line_of(req), std::move(out), plan.length, nullptr);
+            begin_sending(plan.status, close_after, std::move(line), std::move(out), plan.length, nullptr);
             return;
         }
         // Truncated since the handler looked: look again, else send nothing.
         if (!second_look) return start_response(req, true);
-        begin_sending(0, true, request_line_of(req), {}, 0, nullptr);
+        begin_sending(0, true, std::move(line), {}, 0, nullptr);
         return;
     }
-    if (begin_sending(plan.status, close_after, request_line_of(req), std::move(out), 0, &plan) ==
+    if (begin_sending(plan.status, close_after, std::move(line), std::move(out), 0, &plan) ==
         start_result::file_shrank) {
         // The range no longer fits the file (truncated between the handler's
         // fstat and now): not a server error. Plan the request again at the
         // new size; a file still shrinking after that gets nothing but a close.
         if (!second_look) return start_response(req, true);
-        begin_sending(0, true, request_line_of(req), {}, 0, nullptr);
+        begin_sending(0, true, std::move(line), {}, 0, nullptr);
     }
 }
 

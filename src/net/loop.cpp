@@ -170,15 +170,17 @@ void loop::begin_drain() {
         if (!s->closed_ && s->on_drain() == outcome::closed) close_session(s);
 }
 
-int loop::wait_timeout(steady_clock::time_point now) const {
-    std::optional<steady_clock::time_point> wake = deadlines_.next();
-    const auto consider = [&](std::optional<steady_clock::time_point> t) {
-        if (t && *t != steady_clock::time_point{} && (!wake || *t < *wake)) wake = t;
+int loop::wait_timeout(steady_clock::time_point now) {
+    const auto sooner = [](std::optional<steady_clock::time_point>& soonest, std::optional<steady_clock::time_point> t) {
+        if (t && *t != steady_clock::time_point{} && (!soonest || *t < *soonest)) soonest = t;
     };
-    consider(resume_accept_at_);
-    consider(trim_at_);
-    if (draining_) consider(drain_deadline_);
-    for (const loop_timer& t : timers_) consider(t.next_due());
+    timers_due_.reset();
+    for (const loop_timer& t : timers_) sooner(timers_due_, t.next_due());
+    std::optional<steady_clock::time_point> wake = deadlines_.next();
+    sooner(wake, timers_due_);
+    sooner(wake, resume_accept_at_);
+    sooner(wake, trim_at_);
+    if (draining_) sooner(wake, drain_deadline_);
     if (!wake) return -1;
     if (*wake <= now) return 0;
     // Round up: waking a millisecond early would spin once for nothing.
@@ -192,6 +194,9 @@ void loop::run_due(steady_clock::time_point now) {
     give_back_memory_if_due(now);
     if (!accepting_ && !draining_ && resume_accept_at_ != steady_clock::time_point{} && now >= resume_accept_at_)
         resume_accepting();
+    // Timers are asked again only when the soonest one seen before the wait
+    // is due: most passes (a request or two) ask none of them.
+    if (!timers_due_ || *timers_due_ > now) return;
     for (const loop_timer& t : timers_)
         if (const auto due = t.next_due(); due && *due <= now) t.run(now);
 }

@@ -99,7 +99,7 @@ private:
     void close_session(session* s);
     void free_closed(steady_clock::time_point now);
     void run_due(steady_clock::time_point now);
-    int wait_timeout(steady_clock::time_point now) const;
+    int wait_timeout(steady_clock::time_point now);
     void note_closed_sessions(steady_clock::time_point now);
     void give_back_memory_if_due(steady_clock::time_point now);
 
@@ -114,6 +114,7 @@ private:
     std::atomic<std::size_t>& open_connections_;
     std::unique_ptr<protocol_worker> protocol_;
     std::vector<loop_timer> timers_;
+    std::optional<steady_clock::time_point> timers_due_; // the soonest timer when the loop last waited
     deadline_queue<session> deadlines_;
     std::unordered_map<session*, std::unique_ptr<session>> sessions_;
     std::vector<session*> closing_;      // closed during this batch of events, freed after it
