@@ -230,9 +230,10 @@ def client_argv(args, url):
 
 def measure(args, server, size, round_number, position):
     url = f"http://127.0.0.1:{server.port}/{size}.bin"
-    ticks_before, core_before, started = server.cpu_ticks(), core_busy_ticks(args.server_cpu), time.monotonic()
+    cores = (args.server_cpu, args.client_cpu)
+    ticks_before, cores_before, started = server.cpu_ticks(), [core_busy_ticks(c) for c in cores], time.monotonic()
     run = subprocess.run(client_argv(args, url), capture_output=True, text=True, timeout=args.seconds + 60)
-    elapsed, ticks_after, core_after = time.monotonic() - started, server.cpu_ticks(), core_busy_ticks(args.server_cpu)
+    elapsed, ticks_after, cores_after = time.monotonic() - started, server.cpu_ticks(), [core_busy_ticks(c) for c in cores]
     server.check_alive()
     try:
         sample = (parse_h2load if args.client == "h2load" else parse_wrk)(run.stdout)
@@ -243,7 +244,9 @@ def measure(args, server, size, round_number, position):
     sample.update({"round": round_number, "position": position, "server": server.name, "size": size,
                    "wall_s": round(elapsed, 3), "cpu_ticks": ticks_after - ticks_before, "cpu_s": cpu_s,
                    "cpu_us_per_request": cpu_s * 1e6 / sample["requests"] if sample["requests"] else None,
-                   "server_core_busy_s": (core_after - core_before) / CLK_TCK})
+                   "server_busy": cpu_s / elapsed,  # 1.0: the server had its core to itself and used all of it
+                   "server_core_busy_s": (cores_after[0] - cores_before[0]) / CLK_TCK,
+                   "client_core_busy_s": (cores_after[1] - cores_before[1]) / CLK_TCK})
     if sample["errors"]:
         warn(f"{server.name} {size}: {sample['errors']} errors reported by {args.client}")
     return sample
@@ -277,7 +280,7 @@ def summarize(samples, names, sizes):
         for name in names:
             runs = [s for s in samples if s["server"] == name and s["size"] == size]
             rates = [s["requests_per_s"] for s in runs]
-            rows[name] = {key: median(runs, key) for key in ("requests_per_s", "p50_us", "p99_us", "mean_us", "cpu_us_per_request")}
+            rows[name] = {key: median(runs, key) for key in ("requests_per_s", "p50_us", "p99_us", "mean_us", "cpu_us_per_request", "server_busy")}
             rows[name]["spread"] = (max(rates) - min(rates)) / statistics.median(rates) if len(rates) > 1 and statistics.median(rates) else None
         best = max((NGINX_SENDFILE, NGINX_BUFFERED), key=lambda n: rows[n]["requests_per_s"])
         vs = lambda a, b, key: ratio(rows[a][key], rows[b][key]) if a in rows and b in rows else None
@@ -294,8 +297,8 @@ def print_tables(summary, names, args):
     for size, entry in summary.items():
         rows, best = entry["servers"], entry["nginx_best"]
         print(f"\n### {size}\n")
-        head = "| server | requests/s | spread | p50 | p99 | CPU µs/request | req/s ÷ nginx-best | CPU ÷ nginx-best |"
-        rule = "|---|---:|---:|---:|---:|---:|---:|---:|"
+        head = "| server | requests/s | spread | p50 | p99 | CPU µs/request | server busy | req/s ÷ nginx-best | CPU ÷ nginx-best |"
+        rule = "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
         if baseline:
             head, rule = head + " req/s ÷ baseline | CPU ÷ baseline |", rule + "---:|---:|"
         print(head + "\n" + rule)
@@ -306,7 +309,8 @@ def print_tables(summary, names, args):
             cpu = f"{r['cpu_us_per_request']:,.2f}" if r["cpu_us_per_request"] is not None else "–"
             spread = f"{r['spread'] * 100:.0f} %" if r["spread"] is not None else "–"
             p50 = fmt_time(r["p50_us"]) if r["p50_us"] is not None else f"mean {fmt_time(r['mean_us'])}"
-            cells = [label, f"{r['requests_per_s']:,.0f}", spread, p50, fmt_time(r["p99_us"]), cpu,
+            busy = f"{r['server_busy'] * 100:.0f} %" if r["server_busy"] is not None else "–"
+            cells = [label, f"{r['requests_per_s']:,.0f}", spread, p50, fmt_time(r["p99_us"]), cpu, busy,
                      fmt_ratio(ratio(r["requests_per_s"], rows[best]["requests_per_s"]), zc_row),
                      fmt_ratio(ratio(r["cpu_us_per_request"], rows[best]["cpu_us_per_request"]), zc_row)]
             if baseline:
@@ -422,7 +426,7 @@ def run(args, workdir):
                    if args.unpinned_reason is None else f"NOT PINNED ({args.unpinned_reason})")
         client = (f"h2load --h1 -t1 -c{args.connections} -D {args.seconds}" if args.client == "h2load"
                   else f"wrk -t1 -c{args.connections} -d{args.seconds}s --latency")
-        print(f"## zc serve vs nginx {nginx_version(args.nginx)}, pinned: {pinning}; {client}; "
+        print(f"## zc serve vs nginx {nginx_version(args.nginx)}, {pinning}; {client}; "
               f"{args.rounds} round(s), medians; {platform.release()}\n")
         print(f"{total} runs of {args.seconds} s, about {total * (args.seconds + 0.5) / 60:.1f} min.", flush=True)
         samples = []
@@ -434,7 +438,8 @@ def run(args, workdir):
         summary = summarize(samples, names, args.sizes)
         print_tables(summary, names, args)
         print("\nCPU µs/request: utime + stime of the server's processes over the run ÷ requests completed; "
-              "spread: (max − min) ÷ median of requests/s over the rounds.")
+              "server busy: that CPU time ÷ the run's wall time (below 100 %: the server waited for the client "
+              "or its core was shared); spread: (max − min) ÷ median of requests/s over the rounds.")
         if args.json:
             meta = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                     "kernel": platform.release(), "nginx": nginx_version(args.nginx), "zc": args.zc,
