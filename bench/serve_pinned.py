@@ -53,10 +53,16 @@ def size_bytes(name):
     return int(match[1]) << {"": 0, "K": 10, "M": 20, "G": 30}[match[2]]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(taken=set()):
+    """A loopback port free now and not handed out before in this run."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in taken:
+            taken.add(port)
+            return port
+    raise SystemExit("serve-vs-nginx: no free loopback port")
 
 
 def process_ticks(pid):
@@ -232,7 +238,11 @@ def measure(args, server, size, round_number, position):
     url = f"http://127.0.0.1:{server.port}/{size}.bin"
     cores = (args.server_cpu, args.client_cpu)
     ticks_before, cores_before, started = server.cpu_ticks(), [core_busy_ticks(c) for c in cores], time.monotonic()
-    run = subprocess.run(client_argv(args, url), capture_output=True, text=True, timeout=args.seconds + 60)
+    try:
+        run = subprocess.run(client_argv(args, url), capture_output=True, text=True, timeout=args.seconds + 60)
+    except subprocess.TimeoutExpired:
+        raise SystemExit(f"serve-vs-nginx: {args.client} against {server.name} {size} did not finish "
+                         f"within {args.seconds + 60} s")
     elapsed, ticks_after, cores_after = time.monotonic() - started, server.cpu_ticks(), [core_busy_ticks(c) for c in cores]
     server.check_alive()
     try:
@@ -346,6 +356,8 @@ def parse_args():
     p.add_argument("--json", help="write every raw sample and the medians here")
     p.add_argument("--serve-flags", default=os.environ.get("ZC_SERVE_FLAGS", ""))
     args = p.parse_args()
+    if not re.fullmatch(r"\d+s?", args.duration):
+        p.error(f"--duration {args.duration}: whole seconds, e.g. 5 or 5s")
     args.seconds = int(args.duration.rstrip("s"))
     args.sizes = [s.upper() for s in args.sizes.split(",") if s]
     if args.rounds < 1 or args.seconds < 1 or not args.sizes:
