@@ -202,14 +202,19 @@ def micros(text):
     return float(text)
 
 
+def byte_count(text):  # wrk's "4.14GB": powers of 1024
+    match = re.fullmatch(r"([\d.]+)([KMGT]?)B", text)
+    return int(float(match[1]) * 1024 ** " KMGT".index(match[2] or " ")) if match else None
+
+
 def parse_wrk(out):
-    done = re.search(r"(\d+) requests in ([\d.]+)(\w+),", out)
+    done = re.search(r"(\d+) requests in ([\d.]+)(\w+), (\S+) read", out)
     if not done:
         raise ValueError("no request count")
     percentile = lambda p: micros(re.search(rf"^\s+{p}%\s+(\S+)", out, re.M)[1])
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return {"requests": int(done[1]), "seconds": micros(done[2] + done[3]) / 1e6,
+    return {"requests": int(done[1]), "seconds": micros(done[2] + done[3]) / 1e6, "bytes_read": byte_count(done[4]),
             "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
             "p50_us": percentile(50), "p99_us": percentile(99),
             "errors": (int(non_2xx[1]) if non_2xx else 0) + (sum(map(int, sockets.groups())) if sockets else 0)}
@@ -221,7 +226,9 @@ def parse_h2load(out):
     if not finished or not counts:
         raise ValueError("no request count")
     mean = re.search(r"time for request:\s+\S+\s+\S+\s+(\S+)", out)
+    traffic = re.search(r"traffic: \S+ \((\d+)\) total", out)
     return {"requests": int(counts[4]), "seconds": micros(finished[1] + finished[2]) / 1e6,
+            "bytes_read": int(traffic[1]) if traffic else None,
             "requests_per_s": float(finished[3]), "p50_us": None, "p99_us": None,
             "mean_us": micros(mean[1]) if mean else None,
             "errors": int(counts[5]) + int(counts[6]) + int(counts[7])}
@@ -254,9 +261,15 @@ def measure(args, server, size, round_number, position):
     sample.update({"round": round_number, "position": position, "server": server.name, "size": size,
                    "wall_s": round(elapsed, 3), "cpu_ticks": ticks_after - ticks_before, "cpu_s": cpu_s,
                    "cpu_us_per_request": cpu_s * 1e6 / sample["requests"] if sample["requests"] else None,
+                   # Unlike requests, the bytes include the responses still under way at
+                   # the end, whose CPU time is in cpu_s too: per MiB is unbiased for 64M.
+                   "cpu_us_per_mib": cpu_s * 1e6 * 2**20 / sample["bytes_read"] if sample["bytes_read"] else None,
                    "server_busy": cpu_s / elapsed,  # 1.0: the server had its core to itself and used all of it
                    "server_core_busy_s": (cores_after[0] - cores_before[0]) / CLK_TCK,
                    "client_core_busy_s": (cores_after[1] - cores_before[1]) / CLK_TCK})
+    if sample["requests"] < args.connections:
+        warn(f"{server.name} {size}: {sample['requests']} requests, fewer than the {args.connections} connections: "
+             "its figures are coarse (a longer --duration helps)")
     if sample["errors"]:
         warn(f"{server.name} {size}: {sample['errors']} errors reported by {args.client}")
     return sample
@@ -290,7 +303,7 @@ def summarize(samples, names, sizes):
         for name in names:
             runs = [s for s in samples if s["server"] == name and s["size"] == size]
             rates = [s["requests_per_s"] for s in runs]
-            rows[name] = {key: median(runs, key) for key in ("requests_per_s", "p50_us", "p99_us", "mean_us", "cpu_us_per_request", "server_busy")}
+            rows[name] = {key: median(runs, key) for key in ("requests_per_s", "p50_us", "p99_us", "mean_us", "cpu_us_per_request", "cpu_us_per_mib", "server_busy")}
             rows[name]["spread"] = (max(rates) - min(rates)) / statistics.median(rates) if len(rates) > 1 and statistics.median(rates) else None
         best = max((NGINX_SENDFILE, NGINX_BUFFERED), key=lambda n: rows[n]["requests_per_s"])
         vs = lambda a, b, key: ratio(rows[a][key], rows[b][key]) if a in rows and b in rows else None
@@ -327,6 +340,10 @@ def print_tables(summary, names, args):
                 cells += [fmt_ratio(ratio(r["requests_per_s"], rows[ZC_BASELINE]["requests_per_s"]), zc_row),
                           fmt_ratio(ratio(r["cpu_us_per_request"], rows[ZC_BASELINE]["cpu_us_per_request"]), zc_row)] if zc_row else ["", ""]
             print("| " + " | ".join(cells) + " |")
+        if size_bytes(size) >= 1 << 20 and rows[ZC]["cpu_us_per_mib"] and rows[best]["cpu_us_per_mib"]:
+            print(f"\nCPU per MiB received (the responses still under way at the end included): zc serve "
+                  f"{rows[ZC]['cpu_us_per_mib']:,.1f} µs, nginx-best {rows[best]['cpu_us_per_mib']:,.1f} µs, "
+                  f"ratio {fmt_ratio(ratio(rows[ZC]['cpu_us_per_mib'], rows[best]['cpu_us_per_mib']))}.")
         floor = entry["ratios"]["noise_floor_nginx_twin_vs_nginx"]
         print(f"\nNoise floor ({NGINX_TWIN} ÷ the first): requests/s {fmt_ratio(floor['requests_per_s'])}, "
               f"CPU/request {fmt_ratio(floor['cpu_us_per_request'])}.")
