@@ -333,7 +333,8 @@ def print_tables(summary, names, args):
             spread = f"{r['spread'] * 100:.0f} %" if r["spread"] is not None else "–"
             p50 = fmt_time(r["p50_us"]) if r["p50_us"] is not None else f"mean {fmt_time(r['mean_us'])}"
             busy = f"{r['server_busy'] * 100:.0f} %" if r["server_busy"] is not None else "–"
-            cells = [label, f"{r['requests_per_s']:,.0f}", spread, p50, fmt_time(r["p99_us"]), cpu, busy,
+            rate = r["requests_per_s"]
+            cells = [label, f"{rate:,.0f}" if rate >= 100 else f"{rate:.2f}", spread, p50, fmt_time(r["p99_us"]), cpu, busy,
                      fmt_ratio(ratio(r["requests_per_s"], rows[best]["requests_per_s"]), zc_row),
                      fmt_ratio(ratio(r["cpu_us_per_request"], rows[best]["cpu_us_per_request"]), zc_row)]
             if baseline:
