@@ -264,6 +264,7 @@ def measure(args, server, size, round_number, position):
                    # Unlike requests, the bytes include the responses still under way at
                    # the end, whose CPU time is in cpu_s too: per MiB is unbiased for 64M.
                    "cpu_us_per_mib": cpu_s * 1e6 * 2**20 / sample["bytes_read"] if sample["bytes_read"] else None,
+                   "bytes_per_s": sample["bytes_read"] / sample["seconds"] if sample["bytes_read"] and sample["seconds"] else None,
                    "server_busy": cpu_s / elapsed,  # 1.0: the server had its core to itself and used all of it
                    "server_core_busy_s": (cores_after[0] - cores_before[0]) / CLK_TCK,
                    "client_core_busy_s": (cores_after[1] - cores_before[1]) / CLK_TCK})
@@ -303,9 +304,10 @@ def summarize(samples, names, sizes):
         for name in names:
             runs = [s for s in samples if s["server"] == name and s["size"] == size]
             rates = [s["requests_per_s"] for s in runs]
-            rows[name] = {key: median(runs, key) for key in ("requests_per_s", "p50_us", "p99_us", "mean_us", "cpu_us_per_request", "cpu_us_per_mib", "server_busy")}
+            rows[name] = {key: median(runs, key) for key in ("requests_per_s", "p50_us", "p99_us", "mean_us", "cpu_us_per_request", "cpu_us_per_mib", "bytes_per_s", "server_busy")}
             rows[name]["spread"] = (max(rates) - min(rates)) / statistics.median(rates) if len(rates) > 1 and statistics.median(rates) else None
-        best = max((NGINX_SENDFILE, NGINX_BUFFERED), key=lambda n: rows[n]["requests_per_s"])
+        # Ties (no request completed at 64M in a short run) go to the one that sent more bytes.
+        best = max((NGINX_SENDFILE, NGINX_BUFFERED), key=lambda n: (rows[n]["requests_per_s"], rows[n]["bytes_per_s"] or 0))
         vs = lambda a, b, key: ratio(rows[a][key], rows[b][key]) if a in rows and b in rows else None
         summary[size] = {"servers": rows, "nginx_best": best, "ratios": {
             "zc_vs_nginx_best": {"requests_per_s": vs(ZC, best, "requests_per_s"), "cpu_us_per_request": vs(ZC, best, "cpu_us_per_request")},
