@@ -382,6 +382,9 @@ def parse_args():
     args.sizes = [s.upper() for s in args.sizes.split(",") if s]
     if args.rounds < 1 or args.seconds < 1 or not args.sizes:
         p.error("--rounds and --duration must be at least 1, --sizes not empty")
+    for binary in filter(None, (args.zc, args.zc_baseline, args.nginx)):
+        if not os.access(binary, os.X_OK):
+            p.error(f"{binary}: not an executable")
     allowed = sorted(os.sched_getaffinity(0))
     reason = ("taskset is missing" if not shutil.which("taskset")
               else f"only {len(allowed)} CPU available" if len(allowed) < 2 else None)
