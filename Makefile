@@ -97,10 +97,12 @@ test-tsan: deps $(TSAN_BUILD)/CMakeCache.txt
 bench-peers: build
 	./bench/vs-peers $(ZC)
 
-# zc serve against nginx (wrk; installs nginx-light and wrk when missing).
-# BENCH_SERVE_FLAGS=--quick for one short round.
+# zc serve against nginx (wrk; installs nginx-light and wrk when missing):
+# the pinned run (one server core, one client core, CPU per request), then
+# the unpinned one. BENCH_SERVE_FLAGS=--quick for one short round of each;
+# e.g. BENCH_SERVE_FLAGS="--zc-baseline /path/to/old/zc --json serve.json".
 bench-serve: build
-	./bench/serve-vs-nginx $(BENCH_SERVE_FLAGS) $(ZC)
+	./bench/serve-vs-nginx --both $(BENCH_SERVE_FLAGS) $(ZC)
 
 # Fuzzing (docs/fuzzing.md): libFuzzer + ASan + UBSan with clang-19 (Debian
 # 12's clang-14 and -16 cannot use GCC 12's <expected>) in $(FUZZ_BUILD).
