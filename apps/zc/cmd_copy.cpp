@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "manual.hpp"
 #include "input_file.hpp"
 #include "output_file.hpp"
 #include "transfer_flags.hpp"
@@ -18,6 +19,22 @@
 
 namespace zc::cli {
 namespace {
+
+// The prose of `zc copy --help` and zc-copy(1); the options are the ones below.
+const verb_manual copy_manual = {
+    .description =
+        "Like cp for one file. DST is created with SRC's permission bits (minus the umask), or replaced: the bytes "
+        "go to a temporary file beside DST, renamed over it once the copy succeeded, so a failed copy leaves the "
+        "previous DST untouched and never a partial file. A DST that is a device or FIFO (/dev/null) is written "
+        "into, as cp does. DST may not be a directory, and SRC and DST may not be the same file.\n\n"
+        "auto uses copy_file_range(2) where the kernel can (reflinks and in-kernel copies on one filesystem), "
+        "else the fastest strategy that serves a file to a file.",
+    .examples = {{"zc copy big.iso /mnt/backup/big.iso", "Copy a file."},
+                 {"zc copy --offset 1M --length 64K disk.img chunk.bin", "Copy 64 KiB from 1 MiB into disk.img."},
+                 {"zc copy --strategy copy-file-range --json a b", "Force one strategy and print what happened."}},
+    .exit_status = {{0, "DST is complete"}, {1, "the copy failed and DST is as it was"}, {2, "bad usage"}},
+    .see_also = {"cp(1)", "copy_file_range(2)"},
+};
 
 struct copy_arguments {
     transfer_flags flags;
@@ -65,6 +82,7 @@ command add_copy_command(CLI::App& zc) {
     add_progress_options(*app, args->flags);
     app->add_option("SRC", args->source, "File to read")->type_name("")->required();
     app->add_option("DST", args->destination, "File to create or replace (not a directory)")->type_name("")->required();
+    attach_manual(*app, copy_manual);
     return {app, [args] { return run_copy(*args); }};
 }
 

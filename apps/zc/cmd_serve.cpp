@@ -26,6 +26,7 @@
 
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "manual.hpp"
 #include "host_port.hpp"
 #include "http/server.hpp"
 #include "size_parser.hpp"
@@ -33,6 +34,23 @@
 
 namespace zc::cli {
 namespace {
+
+// The prose of `zc serve --help` and zc-serve(1); the options are the ones below.
+const verb_manual serve_manual = {
+    .description =
+        "A static file server: HTTP/1.1 GET and HEAD, byte ranges, conditional requests (ETag, Last-Modified), "
+        "keep-alive and pipelining, on one event loop per worker thread. Request paths are resolved under the "
+        "root and nothing outside it is ever opened; a directory is answered with its index.html, a listing "
+        "(`--list`) or 403. Bodies go out by sendfile(2) or the strategy `--strategy` names.\n\n"
+        "On startup it prints \"zc: serving DIR on http://ADDR:PORT\" on stderr, with the real port when port 0 "
+        "was asked for. SIGTERM or SIGINT: stop accepting, finish in-flight responses (up to 10 s), exit 0.",
+    .examples = {{"zc serve --root ./public --listen :8080 --list", "Serve a directory on every address, with listings."},
+                 {"zc serve --listen 127.0.0.1:0 --access-log -", "A free port, every response logged to stdout."}},
+    .exit_status = {{0, "stopped by SIGTERM or SIGINT"},
+                    {1, "the server could not start (e.g. the address is in use)"},
+                    {2, "bad usage"}},
+    .see_also = {"sendfile(2)", "nginx(8)"},
+};
 
 struct serve_arguments {
     std::string listen = "127.0.0.1:8080";
@@ -179,7 +197,7 @@ command add_serve_command(CLI::App& zc) {
                     "(default 256; 0 = open every time)")
         ->type_name("N")
         ->check(CLI::Range(std::size_t{0}, std::size_t{100'000}).description(""));
-    app->footer("SIGTERM or SIGINT: stop accepting, finish in-flight responses (up to 10 s), exit 0.");
+    attach_manual(*app, serve_manual);
     return {app, [args] { return run_serve(*args); }};
 }
 
