@@ -32,7 +32,8 @@ const verb_manual send_manual = {
         "`--close-timeout` seconds for the peer to close its side, which tells that it has read everything. A peer "
         "that resets the connection instead is an error; one that does not close in time gets a warning, and the "
         "exit status is still 0.\n\n"
-        "auto uses sendfile(2) for a regular file.",
+        "auto starts with sendfile(2), or with splice(2) where the profile says so (the built-in one does from "
+        "256 KiB to 8 MiB); `zc strategies` shows the bands.",
     .examples = {{"zc send --json backup.tar 10.0.0.2:9000", "Send a file and print what happened."},
                  {"zc send --offset 1G --length 512M disk.img [::1]:9000", "Send 512 MiB from 1 GiB, over IPv6."}},
     .exit_status = {{0, "every byte was sent"},

@@ -41,7 +41,8 @@ const verb_manual serve_manual = {
         "A static file server: HTTP/1.1 GET and HEAD, byte ranges, conditional requests (ETag, Last-Modified), "
         "keep-alive and pipelining, on one event loop per worker thread. Request paths are resolved under the "
         "root and nothing outside it is ever opened; a directory is answered with its index.html, a listing "
-        "(`--list`) or 403. Bodies go out by sendfile(2) or the strategy `--strategy` names.\n\n"
+        "(`--list`) or 403. A file up to `--inline-file-limit` goes out with the response head in one send(2); a "
+        "larger one by sendfile(2), or by the strategy `--strategy` names.\n\n"
         "On startup it prints \"zc: serving DIR on http://ADDR:PORT\" on stderr, with the real port when port 0 "
         "was asked for. SIGTERM or SIGINT: stop accepting, finish in-flight responses (up to 10 s), exit 0.",
     .examples = {{"zc serve --root ./public --listen :8080 --list", "Serve a directory on every address, with listings."},
