@@ -10,7 +10,7 @@ ZC         := $(BUILD)/apps/zc/zc
 # Build, test and comparison tools, all from Debian 12.
 PACKAGES := cmake g++ make pkg-config liburing-dev libgtest-dev libgmock-dev libbenchmark-dev \
             libcli11-dev libfmt-dev nlohmann-json3-dev node-llhttp libssl-dev \
-            socat netcat-openbsd coreutils python3 \
+            socat netcat-openbsd coreutils python3 groff-base \
             clang-19 libclang-rt-19-dev llvm-19
 
 .PHONY: all deps configure build run test test-asan test-tsan bench-peers bench-serve bench-stress fuzz-build fuzz-ci fuzz clean

@@ -24,10 +24,29 @@
 #include "bench/svg_chart.hpp"
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "manual.hpp"
 #include "size_parser.hpp"
 
 namespace zc::cli {
 namespace {
+
+// The prose of `zc bench --help` and zc-bench(1); the options are the ones below.
+const verb_manual bench_manual = {
+    .description =
+        "Scenarios: file-to-socket (loopback TCP to a forked receiver), file-to-file (new file, same filesystem; "
+        "page-cache and durable figures), file-to-pipe (forked reader), socket-to-file (forked sender, the strategy "
+        "receives), scan (XOR checksum by read, mmap, direct-io, io-uring). Each runs every strategy the library "
+        "accepts for the pair, plus auto, and checks auto against the best explicit strategy.\n\n"
+        "Figures are medians of interleaved runs with their range; the test files go to a temporary directory "
+        "that is removed afterwards.",
+    .examples = {{"zc bench --quick", "Every strategy on every scenario, in well under a minute on a quiet machine."},
+                 {"zc bench --sizes 1M,1G --scenarios file-to-socket --json out.json",
+                  "Two sizes of one scenario, every raw run kept."}},
+    .exit_status = {{0, "every run completed and verified"},
+                    {1, "a verification mismatch or a failed run"},
+                    {2, "bad usage"}},
+    .see_also = {"zc-tune(1)", "zc-strategies(1)"},
+};
 
 struct bench_arguments {
     bool quick = false;
@@ -292,11 +311,7 @@ command add_bench_command(CLI::App& zc) {
                     "Write SVG charts (throughput and CPU per scenario and cache state): a directory gets one file "
                     "per chart, a path ending in .svg one combined document")
         ->type_name("PATH");
-    app->footer(
-        "Scenarios: file-to-socket (loopback TCP to a forked receiver), file-to-file (new file, same filesystem; "
-        "page-cache and durable figures), file-to-pipe (forked reader), socket-to-file (forked sender, the strategy "
-        "receives), scan (XOR checksum by read, mmap, direct-io, io-uring). Each runs every strategy the library "
-        "accepts for the pair, plus auto. Exit 1 on any verification mismatch or failed run.");
+    attach_manual(*app, bench_manual);
     return {app, [args] { return run_bench_command(*args); }};
 }
 

@@ -18,12 +18,29 @@
 #include "broken_pipe.hpp"
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "manual.hpp"
 #include "input_file.hpp"
 #include "transfer_flags.hpp"
 #include "transfer_report.hpp"
 
 namespace zc::cli {
 namespace {
+
+// The prose of `zc cat --help` and zc-cat(1); the options are the ones below.
+const verb_manual cat_manual = {
+    .description =
+        "Each FILE to stdout, in order, whatever stdout is: a pipe, a file (also one opened with >>), a terminal, a "
+        "socket. '-' is stdin, and so is no FILE at all. Like cat, a FILE that cannot be opened is reported and skipped and the others are "
+        "still written; a failing stdout (ENOSPC) stops at once, and a closed one (EPIPE) ends zc as it ends cat.\n\n"
+        "With several files `--json` sums them (bytes, syscalls, seconds; fallbacks concatenated; strategy is the "
+        "last one used), on stderr.",
+    .examples = {{"zc cat header.bin - trailer.bin < body.bin | nc host 9000", "Frame stdin between two files."},
+                 {"zc cat --json log.1 log.2 > all.log", "Concatenate, with statistics on stderr."}},
+    .exit_status = {{0, "every FILE was written"},
+                    {1, "a FILE could not be read, or stdout failed"},
+                    {2, "bad usage"}},
+    .see_also = {"cat(1)", "splice(2)", "sendfile(2)"},
+};
 
 struct cat_arguments {
     transfer_flags flags;
@@ -86,6 +103,7 @@ command add_cat_command(CLI::App& zc) {
     add_json_option(*app, args->flags, "stderr (stdout carries the data)");
     add_progress_options(*app, args->flags);
     app->add_option("FILE", args->files, "Files to write out; '-' reads stdin (each time it is given)")->type_name("");
+    attach_manual(*app, cat_manual);
     return {app, [args] {
                 if (args->files.empty()) args->files.push_back("-");
                 return run_cat(*args);

@@ -20,6 +20,7 @@
 
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "manual.hpp"
 #include "input_file.hpp"
 #include "output_file.hpp"
 #include "transfer_flags.hpp"
@@ -27,6 +28,29 @@
 
 namespace zc::cli {
 namespace {
+
+// The prose of `zc copy --help` and zc-copy(1); the options are the ones below.
+const verb_manual copy_manual = {
+    .description =
+        "Like cp. With one SRC and a DST that is not a directory, DST is created with SRC's permission bits "
+        "(minus the umask), or replaced: the bytes go to a temporary file beside DST, renamed over it once the copy "
+        "succeeded, so a failed copy leaves the previous DST untouched and never a partial file. A DST that is a "
+        "device or FIFO (/dev/null) is written into, as cp does. A DST that is an existing directory receives "
+        "DST/basename(SRC); with several sources the last operand must be a directory, or -t DIR names it first. "
+        "A source that fails is reported and the others are still copied. A dangling symbolic link as DST is "
+        "refused, as cp refuses it. SRC and DST may not be the same file.\n\n"
+        "Holes in SRC stay holes in DST (SEEK_DATA/SEEK_HOLE), as with cp; --no-preserve-holes writes them out as "
+        "zeros. auto uses copy_file_range(2) where the kernel can (reflinks and in-kernel copies on one "
+        "filesystem), else the fastest strategy that serves a file to a file.",
+    .examples = {{"zc copy big.iso /mnt/backup/big.iso", "Copy a file."},
+                 {"zc copy a.log b.log /mnt/backup/", "Copy two files into a directory."},
+                 {"zc copy --offset 1M --length 64K disk.img chunk.bin", "Copy 64 KiB from 1 MiB into disk.img."},
+                 {"zc copy --strategy copy-file-range --json a b", "Force one strategy and print what happened."}},
+    .exit_status = {{0, "every destination is complete"},
+                    {1, "a copy failed (its destination is as it was)"},
+                    {2, "bad usage"}},
+    .see_also = {"cp(1)", "copy_file_range(2)", "lseek(2)"},
+};
 
 struct copy_arguments {
     transfer_flags flags;
@@ -163,6 +187,7 @@ command add_copy_command(CLI::App& zc) {
                     "File to create or replace, or existing directory to copy into (not with -t)")
         ->type_name("");
     app->parse_complete_callback([args] { split_operands(*args); });
+    attach_manual(*app, copy_manual);
     return {app, [args] { return run_copy(*args); }};
 }
 

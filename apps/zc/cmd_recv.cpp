@@ -20,6 +20,7 @@
 #include "broken_pipe.hpp"
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "manual.hpp"
 #include "host_port.hpp"
 #include "network.hpp"
 #include "output_file.hpp"
@@ -28,6 +29,22 @@
 
 namespace zc::cli {
 namespace {
+
+// The prose of `zc recv --help` and zc-recv(1); the options are the ones below.
+const verb_manual recv_manual = {
+    .description =
+        "Listens on HOST:PORT, accepts one connection, writes everything it carries to OUT until the peer's EOF, "
+        "and exits. An empty host (:9000) listens on every address. With port 0 the kernel picks a free port, "
+        "announced on stderr as \"zc: listening on 127.0.0.1:PORT\".\n\n"
+        "OUT is opened before listening, so an unwritable OUT fails before any peer connects. Like copy's DST, a "
+        "file OUT appears only once the connection ended cleanly; a reset connection leaves none.",
+    .examples = {{"zc recv 127.0.0.1:0 copy.tar", "Receive one file on a free port (printed on stderr)."},
+                 {"zc recv :9000 - | tar x", "Receive on every address, to stdout."}},
+    .exit_status = {{0, "the peer sent everything and closed"},
+                    {1, "the listen, the connection or OUT failed"},
+                    {2, "bad usage"}},
+    .see_also = {"zc-send(1)", "splice(2)", "nc(1)"},
+};
 
 struct recv_arguments {
     transfer_flags flags;
@@ -94,6 +111,7 @@ command add_recv_command(CLI::App& zc) {
             },
             ""));
     app->add_option("OUT", args->out, "File to create or replace; '-' for stdout")->type_name("")->required();
+    attach_manual(*app, recv_manual);
     return {app, [args] { return run_recv(*args); }};
 }
 

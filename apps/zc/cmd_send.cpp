@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "manual.hpp"
 #include "host_port.hpp"
 #include "input_file.hpp"
 #include "network.hpp"
@@ -22,6 +23,24 @@
 
 namespace zc::cli {
 namespace {
+
+// The prose of `zc send --help` and zc-send(1); the options are the ones below.
+const verb_manual send_manual = {
+    .description =
+        "Connects to HOST:PORT (every address getaddrinfo returns, in turn; IPv6 as [::1]:9000), sends FILE or the "
+        "range of it, then ends the connection in order: shutdown(SHUT_WR), so the peer reads EOF, then waits up to "
+        "`--close-timeout` seconds for the peer to close its side, which tells that it has read everything. A peer "
+        "that resets the connection instead is an error; one that does not close in time gets a warning, and the "
+        "exit status is still 0.\n\n"
+        "auto starts with sendfile(2), or with splice(2) where the profile says so (the built-in one does from "
+        "256 KiB to 8 MiB); `zc strategies` shows the bands.",
+    .examples = {{"zc send --json backup.tar 10.0.0.2:9000", "Send a file and print what happened."},
+                 {"zc send --offset 1G --length 512M disk.img [::1]:9000", "Send 512 MiB from 1 GiB, over IPv6."}},
+    .exit_status = {{0, "every byte was sent"},
+                    {1, "the open, the connection or the send failed"},
+                    {2, "bad usage"}},
+    .see_also = {"zc-recv(1)", "sendfile(2)", "nc(1)"},
+};
 
 struct send_arguments {
     transfer_flags flags;
@@ -89,6 +108,7 @@ command add_send_command(CLI::App& zc) {
                 return std::string();
             },
             ""));
+    attach_manual(*app, send_manual);
     return {app, [args] { return run_send(*args); }};
 }
 

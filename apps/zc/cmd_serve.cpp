@@ -26,6 +26,7 @@
 
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "manual.hpp"
 #include "host_port.hpp"
 #include "http/server.hpp"
 #include "http/settings.hpp"
@@ -34,6 +35,26 @@
 
 namespace zc::cli {
 namespace {
+
+// The prose of `zc serve --help` and zc-serve(1); the options are the ones below.
+const verb_manual serve_manual = {
+    .description =
+        "A static file server: HTTP/1.1 GET and HEAD, byte ranges, conditional requests (ETag, Last-Modified), "
+        "keep-alive and pipelining, on one event loop per worker thread. Request paths are resolved under the "
+        "root and nothing outside it is ever opened; a directory is answered with its index.html, a listing "
+        "(`--list`) or 403. A file up to `--inline-file-limit` goes out with the response head in one send(2); a "
+        "larger one follows as a file range through the transfer engine: under auto by sendfile(2), unless a "
+        "profile measured on this machine (zc tune) chose otherwise; `--strategy` names one. A cached open file "
+        "nobody asked for within `--open-file-cache-inactive` is closed, also on an idle worker.\n\n"
+        "On startup it prints \"zc: serving DIR on http://ADDR:PORT\" on stderr, with the real port when port 0 "
+        "was asked for. SIGTERM or SIGINT: stop accepting, finish in-flight responses (up to 10 s), exit 0.",
+    .examples = {{"zc serve --root ./public --listen :8080 --list", "Serve a directory on every address, with listings."},
+                 {"zc serve --listen 127.0.0.1:0 --access-log -", "A free port, every response logged to stdout."}},
+    .exit_status = {{0, "stopped by SIGTERM or SIGINT"},
+                    {1, "the server could not start (e.g. the address is in use)"},
+                    {2, "bad usage"}},
+    .see_also = {"sendfile(2)", "nginx(8)"},
+};
 
 // The CLI fills http::serve_settings directly: each setting and its default
 // are declared once, there; only the strategy goes through its name.
@@ -185,8 +206,7 @@ command add_serve_command(CLI::App& zc) {
     add_seconds_option(*app, "--open-file-cache-inactive", s.open_file_cache_inactive,
                        "Seconds after which a cached file nobody asked for is closed, also on an idle worker "
                        "(a deleted file's disk blocks are freed then)");
-    app->footer(fmt::format("SIGTERM or SIGINT: stop accepting, finish in-flight responses (up to {} s), exit 0.",
-                            seconds_text(defaults.net.limits.drain_timeout)));
+    attach_manual(*app, serve_manual);
     return {app, [args] { return run_serve(*args); }};
 }
 

@@ -16,12 +16,26 @@
 #include "commands.hpp"
 #include "diagnostics.hpp"
 #include "engine/tuning_knobs.hpp"
+#include "manual.hpp"
 #include "transfer_report.hpp"
 #include "zerocopy/profile.hpp"
 #include "zerocopy/strategy.hpp"
 
 namespace zc::cli {
 namespace {
+
+// The prose of `zc strategies --help` and zc-strategies(1).
+const verb_manual strategies_manual = {
+    .description =
+        "Every strategy the library knows, what it serves (source and destination kinds), whether this machine "
+        "can run it and, if not, why (the probe's error, e.g. \"io_uring_setup: Operation not permitted\" in a "
+        "container). Then the active profile and, per scenario and size band, the strategy auto tries first.",
+    .examples = {{"zc strategies", "The table and the profile."},
+                 {"zc strategies --json | jq '.[] | select(.available | not) | {name, reason}'",
+                  "What cannot run here, and why."}},
+    .exit_status = {},
+    .see_also = {"zc-tune(1)"},
+};
 
 // One row of "what auto picks": sizes in (above, up_to].
 struct pick_row {
@@ -162,6 +176,7 @@ command add_strategies_command(CLI::App& zc) {
                   "Print the active profile as JSON: {origin, machine, measured_at, auto: [{scenario, above, up_to, "
                   "strategy, from_profile, tuning}]}")
         ->excludes(list);
+    attach_manual(*app, strategies_manual);
     return {app, [json, profile_json] { return run_strategies(*json, *profile_json); }};
 }
 

@@ -32,10 +32,29 @@
 #include "commands.hpp"
 #include "diagnostics.hpp"
 #include "bench/profile_from_bench.hpp"
+#include "manual.hpp"
 #include "zerocopy/profile.hpp"
 
 namespace zc::cli {
 namespace {
+
+// The prose of `zc tune --help` and zc-tune(1); the options are the ones below.
+const verb_manual tune_manual = {
+    .description =
+        "Measures this machine with the bench and writes the profile auto then uses: per scenario, the fastest "
+        "verified strategy at each size, then that strategy's tuning variants (chunk, buffer and pipe sizes, ring "
+        "depth) side by side, a variant kept only when it beats the defaults by 10 %. Neighbouring sizes with the "
+        "same winner are merged into size bands.\n\n"
+        "A run with any failure (a strategy that moved wrong bytes or errored) writes nothing. `zc strategies` "
+        "shows the profile in use.",
+    .examples = {{"zc tune --quick", "Measure three sizes and write ~/.config/zerocopy/profile.json."},
+                 {"zc tune --from-json bench.json --profile ./profile.json",
+                  "Build a profile from a saved `zc bench --json` run."}},
+    .exit_status = {{0, "the profile was written"},
+                    {1, "a measurement failed or the profile could not be written"},
+                    {2, "bad usage"}},
+    .see_also = {"zc-bench(1)", "zc-strategies(1)"},
+};
 
 struct tune_arguments {
     std::string profile_path; // "": the per-user default path
@@ -210,6 +229,7 @@ command add_tune_command(CLI::App& zc) {
                      ->type_name("FILE");
     from->excludes(app->get_option("--quick"));
     from->excludes(app->get_option("--dir"));
+    attach_manual(*app, tune_manual);
     return {app, [args] { return run_tune(*args); }};
 }
 

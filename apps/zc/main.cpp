@@ -17,6 +17,7 @@
 #include "broken_pipe.hpp"
 #include "commands.hpp"
 #include "diagnostics.hpp"
+#include "manual.hpp"
 #include "zerocopy/profile.hpp"
 #include "zerocopy/version.hpp"
 
@@ -124,6 +125,10 @@ int main(int argc, char** argv) {
             c.app->add_option("--profile", profile_path, profile_help)->type_name("FILE");
             verbs_using_profile.push_back(c.app);
         }
+
+    // zc __manpages DIR, __manpage VERB, __completion FILE (manual.hpp): the
+    // build's man pages and completion, from the tree built above.
+    if (const auto manual_status = run_manual_command(app, argc, argv)) return *manual_status;
 
     // CLI11 would take an unknown verb for a stray argument and only say that
     // a subcommand is required; name it instead.
