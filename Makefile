@@ -63,9 +63,9 @@ UBSAN_OPTIONS_CI := $(call colon_separated,halt_on_error=1 print_stacktrace=1 \
   log_path=$(CURDIR)/$(ASAN_BUILD)/sanitizer-reports/ubsan)
 TSAN_OPTIONS_CI := $(call colon_separated,halt_on_error=1 second_deadlock_stack=1 \
   log_path=$(CURDIR)/$(TSAN_BUILD)/sanitizer-reports/tsan)
-# The server's tests: src/http's unit tests (http_*) and zc serve's (serve*),
+# The servers' tests: the reactor's (net_*), src/http's (http_*) and zc serve's (serve*),
 # whose workers are threads of one process.
-TSAN_TESTS := '^(http_|serve)'
+TSAN_TESTS := '^(http_|serve|net_)'
 # GCC 12's TSan runtime cannot map its shadow when the kernel randomises mmap
 # with more entropy than it was written for (seen with vm.mmap_rnd_bits=32:
 # "FATAL: ThreadSanitizer: unexpected memory mapping");

@@ -141,7 +141,7 @@ void print_scenario(bench::scenario which, const bench::bench_results& r) {
     fmt::print("  {:>5} {:<4} {:<16} {:>7} {:>15} {:>10} {:>8} {:>8} {:>9} {:>7} {:>7}{}  {}\n", "SIZE", "CACHE",
                scan ? "METHOD" : "STRATEGY", "GB/s", "[min–max]", "µs/xfer", "SEND", "RECV", "SYSC/GB", "CSW/x",
                "COPIES", durable ? fmt::format("  {:>9}", "DURABLE") : scan ? fmt::format(" {:>16}", "CHECKSUM") : "",
-               scan ? "" : "SEEDS' MODEL");
+               scan ? "" : "TEXTBOOK MODEL");
     fmt::print("  {:>5} {:<4} {:<16} {:>7} {:>15} {:>10} {:>8} {:>8} {:>9} {:>7} {:>7}\n", "", "", "", "", "", "",
                "cpu s/GB", "cpu s/GB", "", "", "");
     std::map<std::pair<std::uint64_t, bench::cache_state>, double> best;
@@ -165,7 +165,7 @@ void print_scenario(bench::scenario which, const bench::bench_results& r) {
                    is_best ? "*" : " ", size_label(c->size), bench::cache_name(c->cache), c->strategy, m.gbps,
                    fmt::format("[{:.2f}–{:.2f}]", m.min_gbps, m.max_gbps), m.seconds * 1e6, m.sender_cpu_s_per_gb,
                    cpu_text(m.receiver_cpu_s_per_gb), m.syscalls_per_gb, m.context_switches, m.copy_equivalents,
-                   extra, scan ? std::string_view() : bench::seed_model(c->strategy));
+                   extra, scan ? std::string_view() : bench::textbook_model(c->strategy));
     }
     fmt::print("\n");
 }

@@ -160,7 +160,7 @@ std::expected<bench_results, error> run_bench(const bench_config& config);
 
 // The seeds' cost model of a strategy ("4 copies / 2 by CPU, 4 switches"),
 // or "" when the seeds have none.
-std::string_view seed_model(std::string_view strategy) noexcept;
+std::string_view textbook_model(std::string_view strategy) noexcept;
 
 // Statistics used by run_bench, exposed for tests and for `zc tune`.
 double median(std::vector<double> values);

@@ -107,7 +107,7 @@ nlohmann::json to_json(const bench_results& results) {
                          {"cache", cache_name(c.cache)},
                          {"verified", c.verified},
                          {"checksum", c.checksum ? json(fmt::format("{:016x}", *c.checksum)) : json(nullptr)},
-                         {"seed_model", seed_model(c.strategy)},
+                         {"textbook_model", textbook_model(c.strategy)},
                          {"runs", runs},
                          {"median", summary_to_json(c.median)}});
     }

@@ -47,7 +47,7 @@ const std::vector<scenario>& all_scenarios() {
     return every;
 }
 
-std::string_view seed_model(std::string_view strategy) noexcept {
+std::string_view textbook_model(std::string_view strategy) noexcept {
     // The seeds' textbook figures per transfer, kept in each strategy's ops
     // table (cost_model).
     const auto id = parse_strategy(strategy);
