@@ -9,3 +9,6 @@
 #pragma once
 
 #define ZEROCOPY_API __attribute__((visibility("default")))
+// On a member of an exported class that only the library itself calls, and
+// whose signature names zc::detail types: it stays out of the export table.
+#define ZEROCOPY_LOCAL __attribute__((visibility("hidden")))

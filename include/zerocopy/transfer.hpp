@@ -156,9 +156,9 @@ public:
 
 private:
     explicit transfer_job(std::unique_ptr<impl> p);
-    static std::expected<transfer_job, error> start_inspected(const detail::endpoint& source,
-                                                              const detail::endpoint& sink,
-                                                              const transfer_options& options);
+    ZEROCOPY_LOCAL static std::expected<transfer_job, error> start_inspected(const detail::endpoint& source,
+                                                                             const detail::endpoint& sink,
+                                                                             const transfer_options& options);
     std::unique_ptr<impl> impl_;
 };
 
