@@ -38,8 +38,11 @@ if(BUILD_SHARED_LIBS)
   set_target_properties(zerocopy_shared PROPERTIES
     VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR} EXPORT_NAME zerocopy)
   # A library must say what it needs: an undefined symbol fails here, not in
-  # the program that loads it.
-  target_link_options(zerocopy_shared PRIVATE LINKER:--no-undefined)
+  # the program that loads it. (Not with sanitizers: Clang leaves their
+  # runtime to the executable.)
+  if(NOT ZC_SANITIZE AND NOT ZC_FUZZ)
+    target_link_options(zerocopy_shared PRIVATE LINKER:--no-undefined)
+  endif()
   set_target_properties(zerocopy PROPERTIES EXPORT_NAME zerocopy_static)
   add_library(zerocopy::zerocopy ALIAS zerocopy_shared)
   add_library(zerocopy::zerocopy_static ALIAS zerocopy)

@@ -36,8 +36,9 @@ set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "zerocopy library: zero-copy transfers betw
  libzerocopy picks sendfile, splice, copy_file_range, io_uring or
  MSG_ZEROCOPY for each transfer and falls back when the kernel refuses.
  This package holds the shared library.")
-# A shlibs file, so that packages built against libzerocopy depend on it.
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_GENERATE_SHLIBS ON)
+# A shlibs file (for the package holding a library with a soname), so that
+# packages built against libzerocopy depend on it.
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_NAME libzerocopy-dev)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)

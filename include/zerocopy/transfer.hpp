@@ -152,7 +152,7 @@ public:
     std::optional<std::uint64_t> bytes_total() const noexcept;
     const transfer_stats& stats() const noexcept;
 
-    struct impl;
+    struct ZEROCOPY_LOCAL impl; // src/engine: the library's own, never exported
 
 private:
     explicit transfer_job(std::unique_ptr<impl> p);
