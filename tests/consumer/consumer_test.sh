@@ -87,6 +87,10 @@ internals='zc::detail|zc::transfer_job::impl'
 detail=$(grep -cE "$internals" <<<"$exported" || true)
 [ "$detail" = 0 ] || { grep -E "$internals" <<<"$exported" | head; fail "libzerocopy.so exports $detail internal symbols"; }
 grep -q 'zc::transfer(int, int, zc::transfer_options const&)' <<<"$exported" || fail "libzerocopy.so does not export zc::transfer"
+# Nothing but namespace zc (cmake/zerocopy.map): no std:: template code either.
+others=$(grep -vc ' zc::' <<<"$exported" || true)
+[ "$others" = 0 ] || { grep -v ' zc::' <<<"$exported" | head; fail "libzerocopy.so exports $others symbols outside zc::"; }
+[ "$(grep -c detail <<<"$exported" || true)" = 0 ] || fail "libzerocopy.so exports a symbol named *detail*"
 # A plugin that links the static library: PIC, and it re-exports none of zc::detail.
 static_libdir=$(libdir_of "$work/prefix-static")
 $compiler -std=c++23 -shared -fPIC -o "$work/plugin.so" "$source_dir/tests/consumer/copy_check.cpp" \
