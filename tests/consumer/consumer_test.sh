@@ -82,8 +82,8 @@ shared_lib=$(libdir_of "$work/prefix-shared")/libzerocopy.so.0
 [ -f "$shared_lib" ] || fail "no libzerocopy.so.0"
 readelf -d "$shared_lib" | grep -q 'SONAME.*\[libzerocopy\.so\.0\]' || fail "soname of $shared_lib is not libzerocopy.so.0"
 exported=$(nm -D --defined-only "$shared_lib" | c++filt)
-# zc::detail, and transfer_job's private implementation.
-internals='zc::detail|zc::transfer_job::impl'
+# zc::detail, and the members of transfer_job's private implementation.
+internals='zc::detail|zc::transfer_job::impl::'
 detail=$(grep -cE "$internals" <<<"$exported" || true)
 [ "$detail" = 0 ] || { grep -E "$internals" <<<"$exported" | head; fail "libzerocopy.so exports $detail internal symbols"; }
 grep -q 'zc::transfer(int, int, zc::transfer_options const&)' <<<"$exported" || fail "libzerocopy.so does not export zc::transfer"
