@@ -7,13 +7,15 @@ BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 ZC         := $(BUILD)/apps/zc/zc
 
-# Build, test, packaging (dpkg-dev, file: CPack's shlibs dependencies) and
-# comparison tools, all from Debian 12.
+# Build, test and comparison tools, all from Debian 12.
 PACKAGES := cmake g++ make pkg-config liburing-dev libgtest-dev libgmock-dev libbenchmark-dev \
             libcli11-dev libfmt-dev nlohmann-json3-dev node-llhttp libssl-dev \
-            dpkg-dev file binutils \
             socat netcat-openbsd coreutils python3 \
             clang-19 libclang-rt-19-dev llvm-19
+
+# make package and the consumer test: dpkg-deb, and dpkg-shlibdeps (dpkg-dev)
+# and file, with which CPack finds the packages' library dependencies.
+PACKAGES += dpkg-dev file binutils
 
 .PHONY: all deps configure build run test install package test-asan test-tsan bench-peers bench-serve bench-stress fuzz-build fuzz-ci fuzz clean
 

@@ -5,6 +5,18 @@
 #   zerocopy         tool: zc, its man pages and bash completion (ZC_BUILD_APPS)
 # The Makefile's package target configures a build of its own for it, with
 # BUILD_SHARED_LIBS=ON and the /usr prefix (Debian's multiarch libdir).
+
+# zc (component tool). It links the static libzerocopy, so it runs without
+# libzerocopy.so. The man pages and the bash completion that apps/zc
+# generates next to it are installed when the build has them.
+if(ZC_BUILD_APPS)
+  install(TARGETS zc RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT tool)
+  install(DIRECTORY ${PROJECT_BINARY_DIR}/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT tool
+    OPTIONAL FILES_MATCHING PATTERN "*.1")
+  install(FILES ${PROJECT_BINARY_DIR}/completion/zc DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+    COMPONENT tool OPTIONAL)
+endif()
+
 if(NOT PROJECT_IS_TOP_LEVEL)
   return()
 endif()
