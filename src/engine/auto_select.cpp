@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "engine/tuning_knobs.hpp"
+#include "core/tuning_knobs.hpp"
 #include "strategies/strategy.hpp"
 
 namespace zc::detail {
