@@ -10,10 +10,10 @@
 // is encoded only when it differs from its default, as Kafka does.
 //
 // Every length and count is checked against the bytes left before anything
-// is allocated or read: a count is at most the bytes left (an element takes
-// at least one byte in every schema here, as Kafka's generated readers
-// assume), so no input can make the decoder allocate more than a small
-// multiple of its own size.
+// is allocated or read: an array's count times the fewest bytes one element
+// can take must fit in what is left. The memory of a decoded message is then
+// bounded by the frame's size times a constant of the schema (an element's
+// bytes in the value tree over its fewest bytes on the wire).
 #include <algorithm>
 #include "log/protocol_wire.hpp"
 
@@ -185,6 +185,32 @@ private:
         return r.fail(protocol_errc::wrong_type);
     }
 
+    // The fewest bytes a value of `kind` (an element of `f` when `kind` is
+    // structure) takes in this version: fixed widths, the length or count
+    // prefix of the rest, and a structure's tagged-field count.
+    std::size_t smallest(const field& f, type kind) const {
+        switch (kind) {
+        case type::boolean:
+        case type::int8: return 1;
+        case type::int16: return 2;
+        case type::int32: return 4;
+        case type::int64: return 8;
+        case type::string: return flexible_ ? 1 : 2;
+        case type::bytes:
+        case type::records:
+        case type::array: return flexible_ ? 1 : 4;
+        case type::structure: {
+            std::size_t total = flexible_ ? 1 : 0;
+            for (const field& inner : f.fields)
+                if (inner.versions.contains(version_) && !(flexible_ && inner.is_tagged_in(version_)))
+                    total += smallest(inner, inner.kind);
+            return total;
+        }
+        }
+        return 1;
+    }
+    std::size_t smallest_element(const field& f) const { return std::max<std::size_t>(1, smallest(f, f.element)); }
+
     bool read_array(reader& r, const field& f, bool nullable, value& out) const {
         std::optional<std::size_t> count;
         if (!read_length(r, flexible_, length_width::int32, nullable, count)) return false;
@@ -192,6 +218,9 @@ private:
             out = std::monostate{};
             return true;
         }
+        // Each element takes at least this many bytes: a count the bytes
+        // left cannot hold fails before anything is allocated for it.
+        if (*count > r.remaining() / smallest_element(f)) return r.fail(protocol_errc::truncated);
         if (f.element == type::structure) {
             std::vector<message> elements(*count);
             for (std::size_t i = 0; i < *count; ++i)
