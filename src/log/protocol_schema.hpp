@@ -1,7 +1,8 @@
 // The shape of Kafka's messages as data: one table of field definitions per
-// API (protocol_messages.cpp), walked by one generic codec
-// (protocol_codec.cpp) for every version — Kafka's own approach, where
-// clients/src/main/resources/common/message/*.json drives generated code.
+// API (protocol_messages.cpp), walked by one generic decoder and encoder
+// (protocol_decode.cpp, protocol_encode.cpp) for every version — Kafka's own
+// approach, where clients/src/main/resources/common/message/*.json drives
+// generated code.
 //
 // A field says in which versions it exists, in which it may be null, its
 // default (what a decoded message holds when the version lacks the field),
