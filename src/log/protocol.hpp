@@ -125,6 +125,19 @@ struct record_data {
     std::uint64_t external_size = 0;
     std::uint32_t external_id = 0; // the caller's handle, copied to the gap
 
+    static record_data inline_bytes(std::string_view bytes) {
+        record_data r;
+        r.bytes = bytes;
+        return r;
+    }
+    static record_data external_range(std::uint64_t size, std::uint32_t id) {
+        record_data r;
+        r.external = true;
+        r.external_size = size;
+        r.external_id = id;
+        return r;
+    }
+
     friend bool operator==(const record_data& a, const record_data& b) {
         return a.external == b.external && (a.external ? a.external_size == b.external_size &&
                                                              a.external_id == b.external_id
@@ -179,6 +192,8 @@ public:
     message& set_string(std::string_view name, std::string v) { return set(name, std::move(v)); }
     message& set_null(std::string_view name) { return set(name, std::monostate{}); }
     message& set_records(std::string_view name, record_data r) { return set(name, r); }
+    message& set_error(std::string_view name, error_code e) { return set(name, std::int64_t{static_cast<std::int16_t>(e)}); }
+    error_code get_error(std::string_view name) const { return static_cast<error_code>(get_int16(name)); }
     // Appends an element (all defaults) to an array of structures, and returns it.
     message& add(std::string_view name);
 

@@ -142,7 +142,7 @@ message make_response(std::int16_t api_key) {
 
 message api_versions_response(error_code error) {
     message body = make_response(18);
-    body.set_int("ErrorCode", static_cast<std::int16_t>(error));
+    body.set_error("ErrorCode", error);
     for (const api_schema& api : apis()) {
         body.add("ApiKeys")
             .set_int("ApiKey", api.key)

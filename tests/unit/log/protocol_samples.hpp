@@ -44,7 +44,7 @@ inline message sample_message(std::span<const field> schema, std::int16_t versio
             m.at(i) = std::string("\x01\x02", 2) + std::to_string(n);
             break;
         case type::records:
-            m.at(i) = record_data{.bytes = sample_record_bytes};
+            m.at(i) = record_data::inline_bytes(sample_record_bytes);
             break;
         case type::array:
             if (f.element == type::structure) {

@@ -75,6 +75,9 @@ TEST(KafkaProtocolTable, FieldNamesAreUniqueAndStructArraysHaveFields) {
 TEST(KafkaProtocolTable, ApiVersionsResponseListsTheTable) {
     message body = api_versions_response(error_code::unsupported_version);
     EXPECT_EQ(body.get_int16("ErrorCode"), 35);
+    EXPECT_EQ(body.get_error("ErrorCode"), error_code::unsupported_version);
+    body.set_error("ErrorCode", error_code::none);
+    EXPECT_EQ(body.get_int16("ErrorCode"), 0);
     const auto& keys = body.get_array("ApiKeys");
     ASSERT_EQ(keys.size(), apis().size());
     for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -280,7 +283,7 @@ TEST(KafkaProtocolLayout, ProduceV3RequestKeepsRecordsAsAViewOfTheFrame) {
     body.set_int("Acks", -1).set_int("TimeoutMs", 1000);
     message& topic = body.add("TopicData");
     topic.set_string("Name", "t");
-    topic.add("PartitionData").set_int("Index", 0).set_records("Records", {.bytes = blob});
+    topic.add("PartitionData").set_int("Index", 0).set_records("Records", record_data::inline_bytes(blob));
     auto frame = encode_request({0, 3, 7, "p"}, body);
     ASSERT_TRUE(frame);
     EXPECT_EQ(hex(frame_body(*frame)),
@@ -304,9 +307,9 @@ TEST(KafkaProtocolLayout, FetchV4ResponseWithExternalRecordsLeavesAGap) {
     topic.set_string("Topic", "t");
     message& partition = topic.add("Partitions");
     partition.set_int("HighWatermark", 2).set_int("LastStableOffset", 2).set_null("AbortedTransactions");
-    partition.set_records("Records", {.bytes = {}, .offset = 0, .external = true, .external_size = 1000, .external_id = 42});
+    partition.set_records("Records", record_data::external_range(1000, 42));
     message& second = topic.add("Partitions");
-    second.set_int("PartitionIndex", 1).set_records("Records", {.bytes = "ab"});
+    second.set_int("PartitionIndex", 1).set_records("Records", record_data::inline_bytes("ab"));
     auto frame = encode_response(1, 4, 3, body);
     ASSERT_TRUE(frame) << frame.error().message();
     const std::string head = "00000003" "00000000"        // correlation, throttle
