@@ -192,7 +192,9 @@ public:
     message& set_string(std::string_view name, std::string v) { return set(name, std::move(v)); }
     message& set_null(std::string_view name) { return set(name, std::monostate{}); }
     message& set_records(std::string_view name, record_data r) { return set(name, r); }
-    message& set_error(std::string_view name, error_code e) { return set(name, std::int64_t{static_cast<std::int16_t>(e)}); }
+    message& set_error(std::string_view name, error_code e) {
+        return set(name, std::int64_t{static_cast<std::int16_t>(e)});
+    }
     error_code get_error(std::string_view name) const { return static_cast<error_code>(get_int16(name)); }
     // Appends an element (all defaults) to an array of structures, and returns it.
     message& add(std::string_view name);

@@ -30,7 +30,8 @@ public:
             }
         }
         if (!flexible_) return std::nullopt;
-        std::sort(tagged.begin(), tagged.end(), [&](std::size_t a, std::size_t b) { return schema[a].tag < schema[b].tag; });
+        std::sort(tagged.begin(), tagged.end(),
+                  [&](std::size_t a, std::size_t b) { return schema[a].tag < schema[b].tag; });
         w.write_unsigned_varint(static_cast<std::uint32_t>(tagged.size()));
         for (std::size_t i : tagged) {
             writer inner;

@@ -35,7 +35,8 @@ std::string body_context(std::int16_t version) {
 // Prefixes the 4-byte frame size (which counts the gaps) and shifts the gaps.
 std::expected<encoded_frame, protocol_error> finish_frame(writer& w, std::string context) {
     std::uint64_t size = w.out.size() + w.gap_bytes;
-    if (size > 0x7fffffff) return std::unexpected(protocol_error{protocol_errc::value_out_of_range, std::move(context), {}});
+    if (size > 0x7fffffff)
+        return std::unexpected(protocol_error{protocol_errc::value_out_of_range, std::move(context), {}});
     writer prefix;
     prefix.write_big_endian(static_cast<std::int32_t>(size));
     encoded_frame frame{prefix.out + w.out, std::move(w.gaps)};
@@ -61,7 +62,8 @@ std::expected<std::optional<std::uint32_t>, protocol_error> frame_length(std::st
     reader r(bytes.substr(0, 4), 0);
     r.read_big_endian(length);
     if (length < 0)
-        return std::unexpected(protocol_error{protocol_errc::invalid_length, "frame length " + std::to_string(length), {}});
+        return std::unexpected(
+            protocol_error{protocol_errc::invalid_length, "frame length " + std::to_string(length), {}});
     if (static_cast<std::uint32_t>(length) > max_frame_bytes)
         return std::unexpected(
             protocol_error{protocol_errc::frame_too_large, "frame length " + std::to_string(length), {}});

@@ -149,7 +149,8 @@ TEST(KafkaProtocolOracle, DecodesEveryRequestKafkaPythonEncodes) {
         const auto version = static_cast<std::int16_t>(std::stoi(line[1]));
         auto range = supported_versions(key);
         if (line[2].starts_with("unencodable")) {
-            EXPECT_FALSE(range && range->contains(version)) << "kafka-python cannot encode key " << key << " v" << version;
+            EXPECT_FALSE(range && range->contains(version))
+                << "kafka-python cannot encode key " << key << " v" << version;
             continue;
         }
         const std::string bytes = unhex(line[2]);

@@ -295,7 +295,8 @@ TEST(KafkaProtocolLayout, ProduceV3RequestKeepsRecordsAsAViewOfTheFrame) {
     const std::string bytes = frame_body(*frame);
     auto decoded = decode_request(bytes);
     ASSERT_TRUE(decoded) << decoded.error().message();
-    const record_data& records = decoded->body.get_array("TopicData")[0].get_array("PartitionData")[0].get_records("Records");
+    const message& partition = decoded->body.get_array("TopicData")[0].get_array("PartitionData")[0];
+    const record_data& records = partition.get_records("Records");
     EXPECT_EQ(records.bytes, blob);
     EXPECT_EQ(records.offset, bytes.size() - blob.size());
     EXPECT_EQ(records.bytes.data(), bytes.data() + records.offset); // a view, not a copy
@@ -409,7 +410,8 @@ TEST(KafkaProtocolMalformed, TrailingBytesAndOverlongVarintsAreRefused) {
 
 TEST(KafkaProtocolMalformed, UnknownTaggedFieldsAreSkipped) {
     // ApiVersions v3 request: header tag 7 (2 bytes), body strings, body tag 9 (1 byte).
-    auto decoded = decode_request(unhex("0012" "0003" "00000001" "ffff" "01" "07" "02" "abcd" "037a63" "0231" "01" "09" "01" "ee"));
+    auto decoded = decode_request(
+        unhex("0012" "0003" "00000001" "ffff" "01" "07" "02" "abcd" "037a63" "0231" "01" "09" "01" "ee"));
     ASSERT_TRUE(decoded) << decoded.error().message();
     EXPECT_EQ(decoded->body.get_string("ClientSoftwareName"), "zc");
     // A tag whose size runs past the frame.
