@@ -21,6 +21,7 @@ using test::sample_message;
 using test::sample_options;
 using test::unhex;
 
+// A copy: decoded records view the bytes decoded, so a test keeps it in a variable.
 std::string frame_body(const encoded_frame& frame) { return frame.bytes.substr(4); }
 
 // ---- the table -------------------------------------------------------------------
@@ -133,7 +134,8 @@ TEST_P(KafkaProtocolRoundTrip, ResponseDecodesToWhatWasEncoded) {
         auto frame = encode_response(api->key, version, -7, body);
         ASSERT_TRUE(frame) << frame.error().message();
         EXPECT_TRUE(frame->gaps.empty());
-        auto decoded = decode_response(api->key, version, frame_body(*frame));
+        const std::string bytes_kept = frame_body(*frame); // decoded records view these bytes
+        auto decoded = decode_response(api->key, version, bytes_kept);
         ASSERT_TRUE(decoded) << decoded.error().message();
         EXPECT_EQ(decoded->correlation_id, -7);
         EXPECT_EQ(decoded->body, body) << describe(decoded->body) << "\n" << describe(body);
@@ -169,7 +171,8 @@ TEST_P(KafkaProtocolRoundTrip, FieldsTheVersionLacksKeepTheirDefault) {
     }
     auto frame = encode_request({api->key, version, 1, {}}, everything);
     ASSERT_TRUE(frame) << frame.error().message();
-    auto decoded = decode_request(frame_body(*frame));
+    const std::string bytes_kept = frame_body(*frame); // decoded records view these bytes
+    auto decoded = decode_request(bytes_kept);
     ASSERT_TRUE(decoded) << decoded.error().message();
     for (std::size_t i = 0; i < api->request.size(); ++i) {
         const field& f = api->request[i];
@@ -202,7 +205,8 @@ TEST(KafkaProtocolLayout, ApiVersionsV3RequestIsFlexibleButClientIdKeepsInt16Len
     // header v2: key, version, correlation, int16 client_id, no tags (00);
     // body: compact strings (length + 1), no tags.
     EXPECT_EQ(hex(frame->bytes), "00000013" "0012" "0003" "01020304" "00026162" "00" "037a63" "0231" "00");
-    auto decoded = decode_request(frame_body(*frame));
+    const std::string bytes_kept = frame_body(*frame); // decoded records view these bytes
+    auto decoded = decode_request(bytes_kept);
     ASSERT_TRUE(decoded) << decoded.error().message();
     EXPECT_EQ(decoded->body.get_string("ClientSoftwareName"), "zc");
     EXPECT_EQ(decoded->header.client_id, "ab");
@@ -232,7 +236,8 @@ TEST(KafkaProtocolLayout, ApiVersionsV3ResponseHasAV0HeaderAndCompactBody) {
     // one tagged field: tag 1, size 8, int64 5
     EXPECT_EQ(hex(frame->bytes).substr(8 + 8 + 4 + 2 + 12 + 2 + 8),
               "01" "01" "08" "0000000000000005");
-    auto decoded = decode_response(18, 3, frame_body(*frame));
+    const std::string bytes_kept = frame_body(*frame); // decoded records view these bytes
+    auto decoded = decode_response(18, 3, bytes_kept);
     ASSERT_TRUE(decoded) << decoded.error().message();
     EXPECT_EQ(decoded->body.get_int64("FinalizedFeaturesEpoch"), 5);
     EXPECT_FALSE(decoded->body.get_bool("ZkMigrationReady"));
@@ -248,7 +253,8 @@ TEST(KafkaProtocolLayout, MetadataV1RequestNullTopicsMeansAll) {
     frame = encode_request({3, 1, 2, "c"}, body);
     ASSERT_TRUE(frame);
     EXPECT_EQ(hex(frame_body(*frame)).substr(22), "ffffffff");
-    auto decoded = decode_request(frame_body(*frame));
+    const std::string bytes_kept = frame_body(*frame); // decoded records view these bytes
+    auto decoded = decode_request(bytes_kept);
     ASSERT_TRUE(decoded);
     EXPECT_TRUE(decoded->body.is_null("Topics"));
     // v0 has no null: an empty array asks for every topic there.
