@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -18,7 +19,12 @@ std::optional<topic_partition> parse_partition_dir_name(std::string_view name) {
     const char* first = name.data() + dash + 1;
     const char* last = name.data() + name.size();
     const auto [end, ec] = std::from_chars(first, last, partition);
-    if (ec != std::errc() || end != last || partition < 0) return std::nullopt;
+    if (ec != std::errc() || end != last || partition < 0 || first[0] == '+') return std::nullopt;
+    // Kafka's legal topic characters (Topic.java): ASCII letters, digits, '.', '_', '-'.
+    const std::string_view topic = name.substr(0, dash);
+    if (topic.size() > 249 || topic == "." || topic == "..") return std::nullopt;
+    for (const char c : topic)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return std::nullopt;
     return topic_partition{std::string(name.substr(0, dash)), partition};
 }
 
