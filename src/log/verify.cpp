@@ -76,7 +76,12 @@ std::expected<verify_summary, error> verify_partition(const std::filesystem::pat
                                                                  "before it",
                                                                  base, previous_next)});
         previous_next = wanted->scan.next_offset;
-        if (wanted->scan.problem) summary.findings.push_back({log_path, wanted->scan.problem->position, wanted->scan.problem->reason});
+        if (wanted->scan.problem) {
+            // The indexes of a damaged log cannot be judged past the damage,
+            // and recovery rebuilds them anyway: the log's finding is the one.
+            summary.findings.push_back({log_path, wanted->scan.problem->position, wanted->scan.problem->reason});
+            continue;
+        }
 
         const auto index_path = dir / segment_file_name(base, ".index");
         if (auto have = read_whole(index_path)) {
