@@ -71,8 +71,6 @@ public:
     std::span<const std::byte> used_bytes() const noexcept { return map_.bytes().first(entries_ * entry_size_); }
     // Adds one entry (entry_size bytes). Only on an active, not full index.
     void append(std::span<const std::byte> bytes) noexcept;
-    // Drops entries from `count` on (recovery of the active segment).
-    void truncate_entries(std::size_t count) noexcept { entries_ = std::min(entries_, count); }
 
     std::expected<void, error> sync() const;
     // Trims the file to the entries in use and maps it read-only.

@@ -1,5 +1,8 @@
 #include "log/partition_log.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -11,6 +14,21 @@
 #include "log/log_error.hpp"
 
 namespace zc::log {
+namespace {
+
+// A new file's name is durable only once its directory is synced (fsync(2)):
+// without it a power loss can leave a segment's data on disk but no name
+// pointing at it.
+std::expected<void, error> sync_directory(const std::filesystem::path& dir) {
+    const int fd = zc::detail::retry_on_eintr([&] { return ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
+    if (fd < 0) return std::unexpected(error::from_errno(errno, fmt::format("open({})", dir.string())));
+    unique_fd owned(fd);
+    if (zc::detail::retry_on_eintr([&] { return ::fsync(owned.get()); }) != 0)
+        return std::unexpected(error::from_errno(errno, fmt::format("fsync({})", dir.string())));
+    return {};
+}
+
+} // namespace
 
 std::optional<topic_partition> parse_partition_dir_name(std::string_view name) {
     const auto dash = name.rfind('-');
@@ -36,9 +54,12 @@ std::expected<std::unique_ptr<partition_log>, error> partition_log::open(const s
                                                  "32-bit)",
                                                  config.segments.segment_bytes, batch_header_size)));
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
+    const bool created = std::filesystem::create_directories(dir, ec);
     if (ec) return std::unexpected(error(ec, fmt::format("create {}", dir.string())));
     std::unique_ptr<partition_log> log(new partition_log(dir, config));
+    log->directory_unsynced_ = true; // the segment files open_segments may create
+    if (created && dir.has_parent_path())
+        if (auto synced = sync_directory(dir.parent_path()); !synced) return std::unexpected(synced.error());
     if (auto opened = log->open_segments(); !opened) return std::unexpected(opened.error());
     return log;
 }
@@ -142,10 +163,18 @@ std::expected<void, error> partition_log::roll(std::int64_t next_base) {
     auto fresh = segment::create(dir_, next_base, config_.segments);
     if (!fresh) return std::unexpected(fresh.error());
     segments_.push_back(std::move(*fresh));
+    directory_unsynced_ = true;
     return {};
 }
 
 std::expected<void, error> partition_log::flush() {
+    if (directory_unsynced_) {
+        if (auto synced = sync_directory(dir_); !synced) {
+            failed_ = synced.error();
+            return std::unexpected(synced.error());
+        }
+        directory_unsynced_ = false;
+    }
     for (auto& s : segments_)
         if (auto flushed = s.flush(); !flushed) {
             // As in Kafka, a failed flush takes the log offline: what the

@@ -130,6 +130,7 @@ private:
     std::vector<batch_header> headers_; // reused by append
     std::optional<steady_clock::time_point> unflushed_since_;
     std::optional<error> failed_; // a flush that failed: appends are refused from then on
+    bool directory_unsynced_ = false; // a segment file was created since the directory was last synced
     bool closed_ = false;
 };
 
