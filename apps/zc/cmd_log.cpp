@@ -228,7 +228,8 @@ int run_verify(const verify_options& options) {
         problems += summary->findings.size();
         fmt::print("{}: {} segments, {} batches, {} index entries: {}\n", partition.string(), summary->segments,
                    summary->batches, summary->index_entries,
-                   summary->findings.empty() ? "ok" : fmt::format("{} problems", summary->findings.size()));
+                   summary->findings.empty() ? "ok"
+                   : fmt::format("{} problem{}", summary->findings.size(), summary->findings.size() == 1 ? "" : "s"));
     }
     if (problems == 0) return exit_success;
     print_error(fmt::format("{} problem{} found", problems, problems == 1 ? "" : "s"));
