@@ -94,9 +94,11 @@ TEST(log_partition, an_index_entry_follows_every_4096_bytes_and_every_offset_is_
     for (std::int64_t offset = 0; offset < log->high_watermark(); ++offset) expect_range_starts_the_batch_holding(*log, offset);
 }
 
-TEST(log_partition, rolls_at_the_segment_size_and_finds_offsets_across_segments_after_reopening) {
+class log_partition_modes : public testing::TestWithParam<log::append_mode> {};
+
+TEST_P(log_partition_modes, rolls_at_the_segment_size_and_finds_offsets_across_segments_after_reopening) {
     temp_dir dir;
-    const auto config = small_config(5000);
+    const auto config = small_config(5000, GetParam());
     std::int64_t hw = 0;
     {
         auto log = open_log(dir / "t-1", config);
@@ -118,6 +120,11 @@ TEST(log_partition, rolls_at_the_segment_size_and_finds_offsets_across_segments_
     for (std::int64_t offset = 0; offset < hw; ++offset) expect_range_starts_the_batch_holding(*log, offset);
     EXPECT_EQ(append_ok(*log, varied_batch(0)).base_offset, hw);
 }
+
+INSTANTIATE_TEST_SUITE_P(log, log_partition_modes, testing::Values(log::append_mode::write, log::append_mode::mmap),
+                         [](const testing::TestParamInfo<log::append_mode>& mode) {
+                             return std::string(log::append_mode_name(mode.param));
+                         });
 
 TEST(log_partition, retention_by_bytes_deletes_whole_old_segments_never_the_active_one) {
     temp_dir dir;
