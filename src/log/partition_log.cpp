@@ -243,6 +243,37 @@ std::expected<fetch_range, error> partition_log::read_range(std::int64_t offset,
                                                                         dir_.string(), offset, range.high_watermark)));
 }
 
+std::expected<std::optional<timestamp_match>, error> partition_log::offset_for_timestamp(std::int64_t timestamp) const {
+    std::array<std::byte, max_timestamp_offset + 8> head{};
+    for (const auto& s : segments_) {
+        if (s.max_timestamp() < timestamp) continue;
+        // Time entries say "up to this offset, the largest timestamp is T":
+        // every batch up to the last entry with T < timestamp is too early.
+        std::uint64_t position = 0;
+        const auto& times = s.time_index();
+        for (std::size_t low = 0, high = times.entries(); low < high;) {
+            const std::size_t mid = low + (high - low) / 2;
+            const auto e = decode_time_entry(times.entry(mid).data());
+            if (e.timestamp < timestamp) {
+                position = s.lookup(s.base_offset() + e.relative_offset);
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        while (position + head.size() <= s.size()) {
+            auto got = zc::detail::pread_full(s.log_fd(), head, position);
+            if (!got) return std::unexpected(got.error().wrap(s.log_path().string()));
+            if (*got != head.size()) break;
+            const auto max_timestamp = static_cast<std::int64_t>(load_be64(head.data() + max_timestamp_offset));
+            if (max_timestamp >= timestamp)
+                return timestamp_match{static_cast<std::int64_t>(load_be64(head.data())), max_timestamp};
+            position += log_overhead + load_be32(head.data() + 8);
+        }
+    }
+    return std::nullopt;
+}
+
 std::expected<void, error> partition_log::delete_oldest() {
     if (auto removed = segments_.front().remove_files(); !removed) return std::unexpected(removed.error());
     segments_.erase(segments_.begin());

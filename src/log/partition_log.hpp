@@ -63,6 +63,15 @@ struct fetch_range {
     std::int64_t log_start_offset = 0;
 };
 
+// ListOffsets by timestamp, to the batch: the first batch whose largest
+// timestamp is ≥ the one asked for. Kafka answers with the first record in
+// it at or past the timestamp, which needs the records decoded: the caller
+// (protocol layer) may refine; the batch's base offset is never later.
+struct timestamp_match {
+    std::int64_t base_offset = 0;
+    std::int64_t max_timestamp = 0;
+};
+
 struct retention_result {
     std::size_t segments_deleted = 0;
     std::uint64_t bytes_deleted = 0;
@@ -92,6 +101,8 @@ public:
     // (LogAppendTime).
     std::expected<append_result, error> append(std::span<std::byte> records, std::int64_t now_ms);
     std::expected<fetch_range, error> read_range(std::int64_t offset, std::uint64_t max_bytes) const;
+    // nullopt: no batch carries a timestamp that late (Kafka answers -1).
+    std::expected<std::optional<timestamp_match>, error> offset_for_timestamp(std::int64_t timestamp) const;
 
     // Whole segments, oldest first, never the active one: by bytes (while
     // the log without the oldest segment is still ≥ retention_bytes) and

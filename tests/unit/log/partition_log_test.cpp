@@ -179,6 +179,31 @@ TEST(log_partition, retention_by_time_deletes_segments_whose_newest_timestamp_is
     EXPECT_EQ(log->segments().size(), 1u);
 }
 
+TEST(log_partition, offset_for_timestamp_finds_the_first_batch_at_or_past_it_across_segments) {
+    temp_dir dir;
+    auto config = small_config(4000);
+    config.segments.index_interval_bytes = 1000;
+    auto log = open_log(dir / "t-0", config);
+    ASSERT_TRUE(log);
+    std::vector<std::int64_t> bases;
+    for (int i = 0; i < 40; ++i) // batch i: 2 records, timestamps up to 1000 * (i + 1)
+        bases.push_back(append_ok(*log, make_batch({.records = 2, .payload = 700, .base_timestamp = 1000 * i + 1,
+                                                    .max_timestamp = 1000 * (i + 1)}))
+                            .base_offset);
+    ASSERT_GT(log->segments().size(), 5u);
+    for (int i = 0; i < 40; ++i) {
+        for (std::int64_t asked : {std::int64_t{1000} * i + 1, std::int64_t{1000} * (i + 1)}) {
+            auto found = log->offset_for_timestamp(asked);
+            ASSERT_TRUE(found) << found.error().message();
+            ASSERT_TRUE(*found) << asked;
+            EXPECT_EQ((*found)->base_offset, bases[static_cast<std::size_t>(i)]) << asked;
+            EXPECT_EQ((*found)->max_timestamp, 1000 * (i + 1));
+        }
+    }
+    EXPECT_EQ((*log->offset_for_timestamp(-5))->base_offset, 0);
+    EXPECT_FALSE(*log->offset_for_timestamp(40'001));
+}
+
 TEST(log_partition, the_first_batch_is_whole_even_past_max_bytes_and_later_ones_may_be_cut) {
     temp_dir dir;
     auto log = open_log(dir / "t-0", small_config());
