@@ -1,7 +1,8 @@
 // flush_policy — when appended bytes are forced to the disk (docs/log.md
 // says what each one guarantees after kill -9 and after power loss):
-//   sync         fdatasync of the log (and msync of its indexes) before an
-//                append returns;
+//   sync         fdatasync of the log before an append returns (indexes:
+//                synced when their segment is sealed; recovery rebuilds the
+//                active segment's);
 //   async        never by the log itself: the kernel writes back when it
 //                likes (Kafka's default, which leans on replication);
 //   interval:MS  at most MS milliseconds after the first unflushed append:

@@ -101,8 +101,9 @@ void index_file::append(std::span<const std::byte> bytes) noexcept {
 }
 
 std::expected<void, error> index_file::sync() const {
-    if (!writable_ || entries_ == 0) return {};
-    if (auto synced = map_.sync(); !synced) return std::unexpected(synced.error().wrap(path_.string()));
+    // fdatasync writes back the pages stored through the mapping too.
+    if (zc::detail::retry_on_eintr([&] { return ::fdatasync(fd_.get()); }) != 0)
+        return std::unexpected(error::from_errno(errno, fmt::format("fdatasync({})", path_.string())));
     return {};
 }
 

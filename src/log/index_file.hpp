@@ -72,6 +72,7 @@ public:
     // Adds one entry (entry_size bytes). Only on an active, not full index.
     void append(std::span<const std::byte> bytes) noexcept;
 
+    // fdatasync of the file (its mapped pages included).
     std::expected<void, error> sync() const;
     // Trims the file to the entries in use and maps it read-only.
     std::expected<void, error> seal();

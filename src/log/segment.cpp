@@ -206,12 +206,19 @@ std::uint32_t segment::lookup(std::int64_t offset) const noexcept {
 }
 
 std::expected<void, error> segment::flush() {
-    if (!dirty_) return {};
-    if (zc::detail::retry_on_eintr([&] { return ::fdatasync(log_fd()); }) != 0)
-        return std::unexpected(error::from_errno(errno, fmt::format("fdatasync({})", log_path().string())));
-    if (auto synced = offset_index_.sync(); !synced) return std::unexpected(synced.error());
-    if (auto synced = time_index_.sync(); !synced) return std::unexpected(synced.error());
-    dirty_ = false;
+    if (dirty_) {
+        if (zc::detail::retry_on_eintr([&] { return ::fdatasync(log_fd()); }) != 0)
+            return std::unexpected(error::from_errno(errno, fmt::format("fdatasync({})", log_path().string())));
+        dirty_ = false;
+    }
+    // The active segment's indexes are rebuilt from its log on every open,
+    // so syncing them per append would buy nothing; a sealed segment's are
+    // trusted (sanity-checked) on open, so they are synced once, sealed.
+    if (!active_ && indexes_unsynced_) {
+        if (auto synced = offset_index_.sync(); !synced) return std::unexpected(synced.error());
+        if (auto synced = time_index_.sync(); !synced) return std::unexpected(synced.error());
+        indexes_unsynced_ = false;
+    }
     return {};
 }
 
@@ -229,6 +236,7 @@ std::expected<void, error> segment::seal() {
     if (auto sealed = offset_index_.seal(); !sealed) return std::unexpected(sealed.error());
     if (auto sealed = time_index_.seal(); !sealed) return std::unexpected(sealed.error());
     active_ = false;
+    indexes_unsynced_ = true;
     return {};
 }
 

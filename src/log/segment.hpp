@@ -11,7 +11,7 @@
 //          or closing trims the file to the bytes used; after a crash the
 //          tail is zeros, which recovery truncates like any torn tail.
 // Either way the bytes land in the page cache; flush() is fdatasync of the
-// log plus msync of the index mappings.
+// log (and, once sealed, of the index files).
 //
 // Reads (fetch) use the log's descriptor, shared (log_fd_owner) so that a
 // send in progress keeps the file open even when retention deletes it.
@@ -105,6 +105,8 @@ public:
     std::uint32_t lookup(std::int64_t offset) const noexcept;
 
     bool dirty() const noexcept { return dirty_; }
+    // fdatasync of the log when appended to since the last flush; of a
+    // sealed segment's index files once, after sealing.
     std::expected<void, error> flush();
     // Active → sealed: the final time entry, files trimmed, mappings read-only.
     std::expected<void, error> seal();
@@ -122,7 +124,8 @@ private:
     std::uint64_t size_ = 0;
     std::int64_t max_timestamp_ = -1;
     bool active_ = false;
-    bool dirty_ = false;
+    bool dirty_ = false;            // log bytes appended since the last flush
+    bool indexes_unsynced_ = false; // sealed, index files not yet synced
     append_mode mode_ = append_mode::write;
     std::shared_ptr<unique_fd> log_fd_ = std::make_shared<unique_fd>();
     mapped_file log_map_; // mmap mode, active only
