@@ -265,7 +265,7 @@ TEST(log_partition, each_invalid_batch_is_refused_with_its_error_and_nothing_is_
     log::store_be32(miscount.data() + 23, 1);
     log::store_be32(miscount.data() + log::crc_offset, log::compute_batch_crc(miscount));
     auto truncated = make_batch({});
-    truncated.resize(truncated.size() - 3);
+    truncated.erase(truncated.end() - 3, truncated.end());
     auto too_large = make_batch({.payload = 6000});
     // A good batch followed by a bad one: the whole request is refused.
     auto good_then_bad = concat({make_batch({}), bad_crc});
