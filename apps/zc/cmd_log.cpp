@@ -28,6 +28,7 @@
 #include "log/partition_log.hpp"
 #include "log/recovery.hpp"
 #include "log/verify.hpp"
+#include "manual.hpp"
 #include "transfer_report.hpp"
 #include "zerocopy/unique_fd.hpp"
 
@@ -236,6 +237,22 @@ int run_verify(const verify_options& options) {
     return exit_failure;
 }
 
+const verb_manual log_manual = {
+    .description =
+        "Reads a log directory in Kafka's own layout (DIR/TOPIC-PARTITION/ with 20-digit segment files: .log, "
+        ".index, .timeindex). `zc log dump PARTITION_DIR` prints each segment's batch headers (offsets, position, "
+        "size, CRC, timestamps, record count, compression) and index entries, like kafka-dump-log; `--offset N` "
+        "starts at the batch holding N, `--json` prints one object. `zc log verify DIR` checks every batch's "
+        "CRC-32C and every index entry of every partition, and names the file and byte position of the first "
+        "problem.",
+    .examples = {{"zc log dump /var/lib/zc-log/orders-0", "The batches and index entries of partition 0 of orders."},
+                 {"zc log verify /var/lib/zc-log", "Check every partition."}},
+    .exit_status = {{0, "the log was printed, or every CRC and index entry is sound"},
+                    {1, "a partition is damaged or cannot be read"},
+                    {2, "bad usage"}},
+    .see_also = {"kafka-dump-log(1)"},
+};
+
 } // namespace
 
 command add_log_command(CLI::App& zc) {
@@ -259,6 +276,7 @@ command add_log_command(CLI::App& zc) {
         ->type_name("BYTES")
         ->default_val(4096);
 
+    attach_manual(*app, log_manual);
     return {app, [dump, dump_app, verify] { return dump_app->parsed() ? run_dump(*dump) : run_verify(*verify); }};
 }
 
