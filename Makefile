@@ -17,6 +17,10 @@ PACKAGES := cmake g++ make pkg-config liburing-dev libgtest-dev libgmock-dev lib
 # and file, with which CPack finds the packages' library dependencies.
 PACKAGES += dpkg-dev file binutils
 
+# Real clients the tests drive against zc serve (HTTP) and zc log serve
+# (Kafka), and the log benchmark's peers (librdkafka's mock cluster, NATS).
+PACKAGES += curl wget aria2 ffmpeg kcat librdkafka-dev python3-confluent-kafka libnats-dev nats-server
+
 .PHONY: all deps configure build run test install package test-asan test-tsan bench-peers bench-serve bench-stress fuzz-build fuzz-ci fuzz clean
 
 all: build
