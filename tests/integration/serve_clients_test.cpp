@@ -1,0 +1,565 @@
+// zc serve against HTTP clients nobody here wrote: curl, wget, aria2c and
+// ffprobe/ffmpeg, each run as a user would run it against the real binary on
+// a free loopback port. They bring their own ideas of ranges, resumption,
+// validators, connection reuse and URL escaping, which our own test client
+// (http_client.hpp) shares with the server's authors.
+//
+// A client that is not installed is a skip with its name. Every invocation is
+// bounded twice: the client's own timeout option, and zc_process's kill.
+// ZC_TEST_BACKEND=epoll|io-uring runs the server on that backend.
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "http_clients.hpp"
+#include "support/test_support.hpp"
+#include "zc_net_support.hpp"
+
+namespace zc::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr std::size_t kib = 1024;
+constexpr std::size_t mib = 1024 * kib;
+
+// Deterministic bytes of every value (not only text), distinct per seed.
+std::string pattern(std::size_t size, unsigned seed) {
+    std::string s(size, '\0');
+    std::uint32_t x = seed * 2654435761u + 1;
+    for (auto& c : s) {
+        x = x * 1103515245u + 12345u;
+        c = static_cast<char>(x >> 23);
+    }
+    return s;
+}
+
+// A header's value in a head as a client printed it (curl -D/-I, wget -S):
+// the last occurrence, so that of the final response; "" when absent.
+std::string header_value(const std::string& head, std::string name) {
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string value;
+    std::istringstream lines(head);
+    for (std::string line; std::getline(lines, line);) {
+        while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+        std::size_t start = line.find_first_not_of(' ');
+        if (start == std::string::npos) continue;
+        const auto colon = line.find(':', start);
+        if (colon == std::string::npos) continue;
+        std::string key = line.substr(start, colon - start);
+        std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (key != name) continue;
+        value = line.substr(colon + 1);
+        value.erase(0, value.find_first_not_of(' '));
+    }
+    return value;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+// A root to serve and a directory for downloads, and the client under test.
+class client_test : public ::testing::Test {
+protected:
+    void require(const char* program, const char* package) {
+        forget_proxies();
+        client = find_program(program);
+        if (!client) GTEST_SKIP() << program << " is not installed (Debian package " << package << ")";
+        root = dir.path() / "root";
+        out = dir.path() / "out";
+        fs::create_directories(root);
+        fs::create_directories(out);
+    }
+
+    // Writes root/name with `size` pattern bytes and returns its path.
+    fs::path make_file(const std::string& name, std::size_t size, unsigned seed = 1) {
+        const fs::path path = root / fs::path(name);
+        fs::create_directories(path.parent_path());
+        write_file(path, pattern(size, seed));
+        return path;
+    }
+
+    run_result run(std::vector<std::string> args, std::chrono::milliseconds timeout = 120s) {
+        return run_program(*client, std::move(args), timeout);
+    }
+
+    temp_dir dir;
+    std::optional<fs::path> client;
+    fs::path root, out;
+};
+
+// ---------------------------------------------------------------- curl
+
+class serve_with_curl : public client_test {
+protected:
+    void SetUp() override { require("curl", "curl"); }
+
+    // curl without ~/.curlrc (-q must come first), errors shown, bounded.
+    run_result curl(std::vector<std::string> args) {
+        std::vector<std::string> all = {"-q", "--silent", "--show-error", "--max-time", "30"};
+        all.insert(all.end(), args.begin(), args.end());
+        return run(std::move(all), 90s);
+    }
+};
+
+TEST_F(serve_with_curl, get_is_byte_exact_at_every_size) {
+    const std::vector<std::pair<std::string, std::size_t>> files = {
+        {"zero.bin", 0}, {"one-kib.bin", kib}, {"one-mib-plus-one.bin", mib + 1}, {"sixty-four-mib.bin", 64 * mib}};
+    unsigned seed = 1;
+    for (const auto& [name, size] : files) make_file(name, size, seed++);
+    served_root server(root);
+    for (const auto& [name, size] : files) {
+        const fs::path got = out / name;
+        auto r = curl({"-o", got.string(), "-w", "%{http_code} %{size_download}", server.url("/" + name)});
+        ASSERT_EQ(r.exit_code, 0) << name << ": " << r;
+        EXPECT_EQ(r.out, "200 " + std::to_string(size)) << name;
+        EXPECT_EQ(sha256_of(got), sha256_of(root / name)) << name;
+    }
+}
+
+TEST_F(serve_with_curl, head_reports_length_last_modified_etag_and_ranges) {
+    const fs::path file = make_file("one-mib-plus-one.bin", mib + 1);
+    served_root server(root);
+    auto head = curl({"-I", server.url("/one-mib-plus-one.bin")});
+    ASSERT_EQ(head.exit_code, 0) << head;
+    EXPECT_EQ(head.out.rfind("HTTP/1.1 200", 0), 0u) << head.out;
+    EXPECT_EQ(header_value(head.out, "Content-Length"), std::to_string(mib + 1));
+    EXPECT_EQ(header_value(head.out, "Last-Modified"), http_date_of_mtime(file));
+    EXPECT_EQ(header_value(head.out, "Accept-Ranges"), "bytes");
+    const std::string etag = header_value(head.out, "ETag");
+    EXPECT_TRUE(etag.size() > 2 && etag.front() == '"' && etag.back() == '"') << etag;
+
+    // GET carries the same validators as HEAD.
+    const fs::path headers = out / "get-headers";
+    auto get = curl({"-D", headers.string(), "-o", (out / "body").string(), server.url("/one-mib-plus-one.bin")});
+    ASSERT_EQ(get.exit_code, 0) << get;
+    EXPECT_EQ(header_value(read_file(headers), "ETag"), etag);
+    EXPECT_EQ(header_value(read_file(headers), "Last-Modified"), header_value(head.out, "Last-Modified"));
+}
+
+TEST_F(serve_with_curl, ranges) {
+    const std::size_t size = mib + 1;
+    make_file("file.bin", size);
+    const std::string content = pattern(size, 1);
+    served_root server(root);
+    const std::string url = server.url("/file.bin");
+
+    struct range_case {
+        std::string range;
+        std::size_t first, length;
+    };
+    for (const auto& c : {range_case{"0-99", 0, 100}, range_case{"100-", 100, size - 100}, range_case{"-50", size - 50, 50}}) {
+        const fs::path body = out / "range", headers = out / "range-headers";
+        auto r = curl({"-r", c.range, "-D", headers.string(), "-o", body.string(), "-w", "%{http_code}", url});
+        ASSERT_EQ(r.exit_code, 0) << c.range << ": " << r;
+        EXPECT_EQ(r.out, "206") << c.range;
+        EXPECT_EQ(header_value(read_file(headers), "Content-Range"),
+                  "bytes " + std::to_string(c.first) + "-" + std::to_string(c.first + c.length - 1) + "/" +
+                      std::to_string(size))
+            << c.range;
+        EXPECT_TRUE(read_file(body) == content.substr(c.first, c.length)) << c.range;
+    }
+
+    // Several ranges: documented (docs/http.md) as ignored — the whole file
+    // with 200, no multipart/byteranges.
+    const fs::path whole = out / "multi";
+    auto multi = curl({"-r", "0-1,5-6", "-o", whole.string(), "-w", "%{http_code}", url});
+    ASSERT_EQ(multi.exit_code, 0) << multi;
+    EXPECT_EQ(multi.out, "200");
+    EXPECT_EQ(sha256_of(whole), sha256_of(root / "file.bin"));
+
+    // Past the end: 416 with the length.
+    const fs::path headers = out / "past-headers";
+    auto past = curl({"-r", std::to_string(size) + "-", "-D", headers.string(), "-o", (out / "past").string(), "-w",
+                      "%{http_code}", url});
+    EXPECT_EQ(past.out, "416");
+    EXPECT_EQ(header_value(read_file(headers), "Content-Range"), "bytes */" + std::to_string(size));
+}
+
+TEST_F(serve_with_curl, resume_of_a_partial_download) {
+    const std::size_t size = mib + 1;
+    make_file("file.bin", size);
+    served_root server(root);
+    const fs::path partial = out / "file.bin";
+    write_file(partial, pattern(size, 1).substr(0, 300'000));
+
+    auto r = curl({"-C", "-", "-o", partial.string(), "-w", "%{http_code}", server.url("/file.bin")});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(r.out, "206");
+    EXPECT_EQ(sha256_of(partial), sha256_of(root / "file.bin"));
+
+    // Resuming a finished download: the server says 416 (nothing past the
+    // end) and curl, seeing the length it has, leaves the file as it is.
+    auto again = curl({"-C", "-", "-o", partial.string(), "-w", "%{http_code}", server.url("/file.bin")});
+    EXPECT_EQ(again.exit_code, 0) << again;
+    EXPECT_EQ(again.out, "416");
+    EXPECT_EQ(sha256_of(partial), sha256_of(root / "file.bin"));
+}
+
+TEST_F(serve_with_curl, conditional_requests) {
+    const fs::path file = make_file("file.bin", 10 * kib);
+    served_root server(root);
+    const std::string url = server.url("/file.bin");
+
+    // -z FILE: If-Modified-Since with that file's time (the served file's own).
+    auto same_time = curl({"-z", file.string(), "-o", (out / "a").string(), "-w", "%{http_code} %{size_download}", url});
+    ASSERT_EQ(same_time.exit_code, 0) << same_time;
+    EXPECT_EQ(same_time.out, "304 0");
+    auto older = curl({"-z", "Sat, 01 Jan 2000 00:00:00 GMT", "-o", (out / "b").string(), "-w", "%{http_code}", url});
+    EXPECT_EQ(older.out, "200");
+
+    // --etag-save, then --etag-compare: If-None-Match with the saved ETag.
+    const fs::path etag = out / "etag";
+    auto save = curl({"--etag-save", etag.string(), "-o", (out / "c").string(), "-w", "%{http_code}", url});
+    ASSERT_EQ(save.exit_code, 0) << save;
+    EXPECT_EQ(save.out, "200");
+    EXPECT_FALSE(read_file(etag).empty());
+    auto compare = curl({"--etag-compare", etag.string(), "-o", (out / "d").string(), "-w", "%{http_code}", url});
+    ASSERT_EQ(compare.exit_code, 0) << compare;
+    EXPECT_EQ(compare.out, "304");
+    auto other = curl({"-H", "If-None-Match: \"not-this-one\"", "-o", (out / "e").string(), "-w", "%{http_code}", url});
+    EXPECT_EQ(other.out, "200");
+}
+
+TEST_F(serve_with_curl, several_urls_share_one_keep_alive_connection) {
+    make_file("a.bin", 100, 1);
+    make_file("b.bin", 64 * kib, 2);
+    make_file("c.bin", mib, 3);
+    served_root server(root);
+    const std::vector<std::string> names = {"a.bin", "b.bin", "c.bin", "a.bin"};
+    std::vector<std::string> args = {"-w", "%{http_code} %{num_connects}\\n"};
+    for (std::size_t i = 0; i < names.size(); ++i)
+        args.insert(args.end(), {"-o", (out / (std::to_string(i) + names[i])).string(), server.url("/" + names[i])});
+    auto r = curl(args);
+    ASSERT_EQ(r.exit_code, 0) << r;
+    // One connection made, then reused for every other URL.
+    EXPECT_EQ(lines_of(r.out), (std::vector<std::string>{"200 1", "200 0", "200 0", "200 0"}));
+    for (std::size_t i = 0; i < names.size(); ++i)
+        EXPECT_EQ(sha256_of(out / (std::to_string(i) + names[i])), sha256_of(root / names[i])) << names[i];
+}
+
+TEST_F(serve_with_curl, http_1_0) {
+    make_file("file.bin", 100 * kib);
+    served_root server(root);
+    const fs::path headers = out / "headers";
+    std::vector<std::string> args = {"--http1.0", "-D", headers.string(), "-w", "%{http_code} %{num_connects}\\n"};
+    for (const char* name : {"first", "second"})
+        args.insert(args.end(), {"-o", (out / name).string(), server.url("/file.bin")});
+    auto r = curl(args);
+    ASSERT_EQ(r.exit_code, 0) << r;
+    // Without keep-alive asked for, an HTTP/1.0 connection closes after its
+    // response, so the second URL needs a connection of its own.
+    EXPECT_EQ(lines_of(r.out), (std::vector<std::string>{"200 1", "200 1"}));
+    EXPECT_EQ(header_value(read_file(headers), "Connection"), "close");
+    EXPECT_EQ(header_value(read_file(headers), "Content-Length"), std::to_string(100 * kib));
+    EXPECT_EQ(sha256_of(out / "first"), sha256_of(root / "file.bin"));
+    EXPECT_EQ(sha256_of(out / "second"), sha256_of(root / "file.bin"));
+}
+
+TEST_F(serve_with_curl, missing_file_and_paths_out_of_the_root) {
+    make_file("file.bin", 10);
+    fs::create_directories(root / "dir");
+    write_file(dir.path() / "secret.txt", "outside the root");
+    served_root server(root);
+    auto missing = curl({"-o", (out / "missing").string(), "-w", "%{http_code}", server.url("/no-such-file")});
+    EXPECT_EQ(missing.out, "404");
+    auto failing = curl({"-f", "-o", (out / "missing2").string(), server.url("/no-such-file")});
+    EXPECT_EQ(failing.exit_code, 22) << failing; // curl -f: "HTTP page not retrieved"
+
+    // A `..` segment, raw or encoded, is refused before any lookup (400,
+    // docs/http.md), whether or not it would climb out.
+    for (const char* target : {"/../etc/passwd", "/dir/../../etc/passwd", "/%2e%2e/secret.txt", "/dir/../../secret.txt"}) {
+        const fs::path body = out / "escape";
+        auto r = curl({"--path-as-is", "-o", body.string(), "-w", "%{http_code}", server.url(target)});
+        EXPECT_EQ(r.exit_code, 0) << target << ": " << r;
+        EXPECT_EQ(r.out, "400") << target;
+        const std::string text = read_file(body);
+        EXPECT_EQ(text.find("root:"), std::string::npos) << target;
+        EXPECT_EQ(text.find("outside the root"), std::string::npos) << target;
+    }
+}
+
+TEST_F(serve_with_curl, percent_encoded_names) {
+    make_file("with space.bin", 5000, 1);
+    make_file("caf\xc3\xa9 \xe2\x82\xac.bin", 7000, 2); // "café €.bin" in UTF-8
+    make_file("dir one/hash#plus+amp&.bin", 3000, 3);
+    served_root server(root);
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"/with%20space.bin", "with space.bin"},
+        {"/caf%C3%A9%20%E2%82%AC.bin", "caf\xc3\xa9 \xe2\x82\xac.bin"},
+        {"/caf%c3%a9%20%e2%82%ac.bin", "caf\xc3\xa9 \xe2\x82\xac.bin"}, // lower-case hex digits
+        {"/dir%20one/hash%23plus%2Bamp%26.bin", "dir one/hash#plus+amp&.bin"},
+        {"/dir%20one/hash%23plus+amp&.bin", "dir one/hash#plus+amp&.bin"}, // + and & need no escape in a path
+    };
+    for (const auto& [target, name] : cases) {
+        const fs::path got = out / "got";
+        auto r = curl({"-o", got.string(), "-w", "%{http_code}", server.url(target)});
+        ASSERT_EQ(r.exit_code, 0) << target << ": " << r;
+        EXPECT_EQ(r.out, "200") << target;
+        EXPECT_EQ(sha256_of(got), sha256_of(root / fs::path(name))) << target;
+    }
+}
+
+TEST_F(serve_with_curl, ipv6_loopback) {
+    if (!ipv6_loopback_usable()) GTEST_SKIP() << "::1 cannot be bound here (no IPv6 loopback)";
+    make_file("file.bin", mib + 1);
+    serve_options ipv6;
+    ipv6.address = "[::1]";
+    served_root server(root, ipv6);
+    ASSERT_EQ(server.base_url().rfind("http://[::1]:", 0), 0u) << server.base_url();
+    const fs::path got = out / "file.bin";
+    auto r = curl({"-g", "-o", got.string(), "-w", "%{http_code} %{remote_ip}", server.url("/file.bin")});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(r.out, "200 ::1");
+    EXPECT_EQ(sha256_of(got), sha256_of(root / "file.bin"));
+    auto range = curl({"-g", "-r", "10-19", "-o", (out / "range").string(), "-w", "%{http_code}", server.url("/file.bin")});
+    EXPECT_EQ(range.out, "206");
+    EXPECT_TRUE(read_file(out / "range") == pattern(mib + 1, 1).substr(10, 10));
+}
+
+// ---------------------------------------------------------------- wget
+
+class serve_with_wget : public client_test {
+protected:
+    void SetUp() override { require("wget", "wget"); }
+
+    // wget without ~/.wgetrc, bounded, printing the server's heads (-S) on
+    // stderr; it writes into out/.
+    run_result wget(std::vector<std::string> args) {
+        std::vector<std::string> all = {"--no-config", "--no-verbose", "-S", "--timeout=30", "--tries=1", "-P", out.string()};
+        all.insert(all.end(), args.begin(), args.end());
+        return run(std::move(all), 120s);
+    }
+};
+
+TEST_F(serve_with_wget, recursive_mirror_through_the_listings) {
+    const std::vector<std::string> files = {
+        "top.txt", "big.bin", "sub/inner.bin", "sub/deeper/empty.bin", "with space/caf\xc3\xa9.bin", "sub/plus+amp&.txt"};
+    const std::vector<std::size_t> sizes = {13, mib + 1, 64 * kib, 0, 3000, 10};
+    for (std::size_t i = 0; i < files.size(); ++i) make_file("tree/" + files[i], sizes[i], static_cast<unsigned>(i + 1));
+    serve_options listings;
+    listings.listings = true;
+    served_root server(root, listings);
+
+    auto r = wget({"-r", "-np", "-nH", "-e", "robots=off", server.url("/tree/")});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    for (const auto& name : files) {
+        const fs::path got = out / "tree" / fs::path(name);
+        EXPECT_TRUE(fs::is_regular_file(got)) << name << " was not mirrored; " << r.err;
+        EXPECT_EQ(sha256_of(got), sha256_of(root / "tree" / fs::path(name))) << name;
+    }
+    // Nothing else came down but the listings (saved as index.html), and
+    // nothing from above the start (-np: the listings' ../ links).
+    for (const auto& entry : fs::recursive_directory_iterator(out)) {
+        if (!entry.is_regular_file()) continue;
+        const fs::path relative = fs::relative(entry.path(), out / "tree");
+        const bool source = std::find(files.begin(), files.end(), relative.string()) != files.end();
+        EXPECT_TRUE(source || relative.filename() == "index.html") << entry.path();
+        EXPECT_EQ(relative.begin()->string() == "..", false) << entry.path();
+    }
+}
+
+TEST_F(serve_with_wget, continue_a_truncated_download) {
+    make_file("file.bin", mib + 1);
+    served_root server(root);
+    write_file(out / "file.bin", pattern(mib + 1, 1).substr(0, 123'457));
+    auto r = wget({"-c", server.url("/file.bin")});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_NE(r.err.find("HTTP/1.1 206"), std::string::npos) << r.err;
+    EXPECT_EQ(header_value(r.err, "Content-Range"), "bytes 123457-1048576/1048577");
+    EXPECT_EQ(sha256_of(out / "file.bin"), sha256_of(root / "file.bin"));
+
+    // Continuing a complete file: 416 from the server, wget leaves it.
+    auto again = wget({"-c", server.url("/file.bin")});
+    EXPECT_EQ(again.exit_code, 0) << again;
+    EXPECT_NE(again.err.find("HTTP/1.1 416"), std::string::npos) << again.err;
+    EXPECT_EQ(sha256_of(out / "file.bin"), sha256_of(root / "file.bin"));
+}
+
+TEST_F(serve_with_wget, timestamping_skips_an_unchanged_file) {
+    const fs::path file = make_file("file.bin", 100 * kib);
+    // A time in the past, whole seconds: wget gives its copy the
+    // Last-Modified time, which has one-second resolution.
+    const auto past = fs::file_time_type::clock::now() - std::chrono::hours(50);
+    fs::last_write_time(file, std::chrono::time_point_cast<std::chrono::seconds>(past));
+    served_root server(root);
+
+    auto first = wget({"-N", server.url("/file.bin")});
+    ASSERT_EQ(first.exit_code, 0) << first;
+    EXPECT_NE(first.err.find("HTTP/1.1 200"), std::string::npos) << first.err;
+    EXPECT_EQ(sha256_of(out / "file.bin"), sha256_of(file));
+    EXPECT_EQ(fs::last_write_time(out / "file.bin"), fs::last_write_time(file)) << "Last-Modified did not carry the time";
+
+    auto second = wget({"-N", server.url("/file.bin")});
+    ASSERT_EQ(second.exit_code, 0) << second;
+    EXPECT_NE(second.err.find("HTTP/1.1 304"), std::string::npos) << second.err;
+    EXPECT_EQ(second.err.find("HTTP/1.1 200"), std::string::npos) << second.err;
+    EXPECT_EQ(sha256_of(out / "file.bin"), sha256_of(file));
+
+    // The file changes on the server (newer time): fetched again.
+    write_file(file, pattern(100 * kib, 9));
+    auto third = wget({"-N", server.url("/file.bin")});
+    ASSERT_EQ(third.exit_code, 0) << third;
+    EXPECT_NE(third.err.find("HTTP/1.1 200"), std::string::npos) << third.err;
+    EXPECT_EQ(sha256_of(out / "file.bin"), sha256_of(file));
+}
+
+// ---------------------------------------------------------------- aria2c
+
+class serve_with_aria2c : public client_test {
+protected:
+    void SetUp() override { require("aria2c", "aria2"); }
+
+    run_result aria2c(std::vector<std::string> args) {
+        std::vector<std::string> all = {"--no-conf",        "--quiet",         "--timeout=30", "--connect-timeout=10",
+                                        "--max-tries=1",    "--file-allocation=none", "--allow-overwrite=false",
+                                        "--dir=" + out.string()};
+        all.insert(all.end(), args.begin(), args.end());
+        return run(std::move(all), 180s);
+    }
+};
+
+TEST_F(serve_with_aria2c, sixty_four_mib_over_eight_range_connections) {
+    make_file("file.bin", 64 * mib);
+    const fs::path log = dir.path() / "access.log";
+    serve_options logged;
+    logged.access_log = log;
+    served_root server(root, logged);
+    // -k 1M: without it aria2 splits no piece below 20 MiB (three at most).
+    auto r = aria2c({"-x", "8", "-s", "8", "-k", "1M", server.url("/file.bin")});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(sha256_of(out / "file.bin"), sha256_of(root / "file.bin"));
+    ASSERT_EQ(server.stop().exit_code, 0);
+
+    // The first request asks for the whole file; the others are ranges on
+    // connections of their own.
+    const auto entries = read_access_log(log);
+    const auto ranges = std::count_if(entries.begin(), entries.end(), [](const auto& e) { return e.status == 206; });
+    EXPECT_GE(ranges, 2) << read_file(log);
+    for (const auto& e : entries) EXPECT_TRUE(e.status == 200 || e.status == 206) << e.request_line << " " << e.status;
+}
+
+TEST_F(serve_with_aria2c, continue_a_partial_download) {
+    const std::size_t size = 8 * mib + 3;
+    make_file("file.bin", size);
+    const fs::path log = dir.path() / "access.log";
+    serve_options logged;
+    logged.access_log = log;
+    served_root server(root, logged);
+    const std::size_t had = 3 * mib + 17;
+    write_file(out / "file.bin", pattern(size, 1).substr(0, had));
+    auto r = aria2c({"--continue=true", server.url("/file.bin")});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(sha256_of(out / "file.bin"), sha256_of(root / "file.bin"));
+    ASSERT_EQ(server.stop().exit_code, 0);
+
+    // It asked for the rest (from a piece boundary at or below what it had)
+    // as a range, not for the whole file again.
+    const auto entries = read_access_log(log);
+    const bool rest_as_range = std::any_of(entries.begin(), entries.end(), [&](const auto& e) {
+        return e.status == 206 && e.bytes >= static_cast<long long>(size - had) && e.bytes < static_cast<long long>(size);
+    });
+    EXPECT_TRUE(rest_as_range) << read_file(log);
+}
+
+// ---------------------------------------------------------------- ffmpeg
+
+class serve_with_ffmpeg : public client_test {
+protected:
+    void SetUp() override {
+        require("ffprobe", "ffmpeg");
+        if (IsSkipped()) return;
+        ffmpeg = find_program("ffmpeg");
+        if (!ffmpeg) GTEST_SKIP() << "ffmpeg is not installed (Debian package ffmpeg)";
+    }
+
+    // A two-second test picture in `format`; mp4 puts its index (moov) after
+    // the data, so a reader over HTTP must seek with ranges to find it.
+    fs::path make_media(const std::string& name, const std::string& format) {
+        const fs::path path = root / name;
+        auto r = run_program(*ffmpeg, {"-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                                       "testsrc=duration=2:size=320x240:rate=25", "-c:v", "mpeg4", "-f", format,
+                                       path.string()},
+                             120s);
+        if (r.exit_code != 0) throw std::runtime_error("ffmpeg could not make " + name + ": " + r.err);
+        return path;
+    }
+
+    // What ffprobe says about the container and its streams, as JSON text.
+    run_result probe(const std::string& input) {
+        return run({"-v", "error", "-rw_timeout", "30000000", "-show_entries",
+                    "format=duration,format_name,size:stream=index,codec_name,width,height,r_frame_rate,duration,nb_frames",
+                    "-of", "json", input},
+                   120s);
+    }
+
+    // The frame at one second, decoded to raw RGB.
+    std::string frame_at_one_second(const std::string& input) {
+        const fs::path frame = out / "frame.rgb";
+        fs::remove(frame);
+        auto r = run_program(*ffmpeg, {"-nostdin", "-loglevel", "error", "-rw_timeout", "30000000", "-ss", "1", "-i", input,
+                                       "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-y", frame.string()},
+                             120s);
+        EXPECT_EQ(r.exit_code, 0) << input << ": " << r;
+        return read_file(frame);
+    }
+
+    std::optional<fs::path> ffmpeg;
+};
+
+TEST_F(serve_with_ffmpeg, ffprobe_over_http_reads_what_it_reads_locally) {
+    const fs::path mp4 = make_media("out.mp4", "mp4");
+    const fs::path mkv = make_media("out.mkv", "matroska");
+    const std::string bytes = read_file(mp4);
+    ASSERT_GT(bytes.find("moov"), bytes.find("mdat")) << "expected the mp4 index after the data";
+    const fs::path log = dir.path() / "access.log";
+    serve_options logged;
+    logged.access_log = log;
+    served_root server(root, logged);
+
+    for (const fs::path& media : {mp4, mkv}) {
+        const std::string name = media.filename().string();
+        auto local = probe(media.string());
+        ASSERT_EQ(local.exit_code, 0) << local;
+        auto remote = probe(server.url("/" + name));
+        ASSERT_EQ(remote.exit_code, 0) << remote;
+        EXPECT_EQ(remote.out, local.out) << name;
+        EXPECT_NE(local.out.find("\"duration\": \"2.0"), std::string::npos) << local.out;
+    }
+    ASSERT_EQ(server.stop().exit_code, 0);
+    // The mp4's index was found by a range request past the data.
+    const auto entries = read_access_log(log);
+    EXPECT_TRUE(std::any_of(entries.begin(), entries.end(), [](const auto& e) {
+        return e.status == 206 && e.request_line.find("/out.mp4") != std::string::npos;
+    })) << read_file(log);
+}
+
+TEST_F(serve_with_ffmpeg, seeking_through_ranges) {
+    const fs::path mp4 = make_media("out.mp4", "mp4");
+    const fs::path mkv = make_media("out.mkv", "matroska");
+    served_root server(root);
+    for (const fs::path& media : {mp4, mkv}) {
+        const std::string name = media.filename().string();
+        const std::string local = frame_at_one_second(media.string());
+        ASSERT_EQ(local.size(), 320u * 240 * 3) << name;
+        const std::string remote = frame_at_one_second(server.url("/" + name));
+        EXPECT_TRUE(remote == local) << name << ": the frame at 1 s differs (" << remote.size() << " bytes)";
+    }
+}
+
+} // namespace
+} // namespace zc::test
