@@ -252,6 +252,48 @@ TEST_F(serve_with_curl, several_urls_share_one_keep_alive_connection) {
         EXPECT_EQ(sha256_of(out / (std::to_string(i) + names[i])), sha256_of(root / names[i])) << names[i];
 }
 
+TEST_F(serve_with_curl, parallel_transfers) {
+    make_file("file.bin", mib + 1);
+    make_file("small.bin", 3 * kib, 2);
+    served_root server(root);
+    // 40 transfers, 20 at a time (curl --parallel), half large, half small.
+    std::vector<std::string> args = {"--parallel", "--parallel-max", "20", "-w", "%{http_code}\\n"};
+    for (int i = 0; i < 40; ++i)
+        args.insert(args.end(), {"-o", (out / std::to_string(i)).string(), server.url(i % 2 ? "/small.bin" : "/file.bin")});
+    auto r = curl(args);
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(lines_of(r.out), std::vector<std::string>(40, "200"));
+    const std::string large_sum = sha256_of(root / "file.bin"), small_sum = sha256_of(root / "small.bin");
+    for (int i = 0; i < 40; ++i) EXPECT_EQ(sha256_of(out / std::to_string(i)), i % 2 ? small_sum : large_sum) << i;
+}
+
+TEST_F(serve_with_curl, a_slow_reader_gets_every_byte) {
+    // curl reads at 16 MB/s, so the socket buffers fill and the server
+    // continues the file range, at the exact byte, on each EPOLLOUT.
+    make_file("file.bin", 32 * mib + 7);
+    served_root server(root);
+    const fs::path got = out / "file.bin";
+    auto r = curl({"--limit-rate", "16M", "-o", got.string(), "-w", "%{http_code} %{size_download}", server.url("/file.bin")});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(r.out, "200 " + std::to_string(32 * mib + 7));
+    EXPECT_EQ(sha256_of(got), sha256_of(root / "file.bin"));
+}
+
+TEST_F(serve_with_curl, other_methods_get_405_and_the_connection_goes_on) {
+    make_file("file.bin", 5000);
+    served_root server(root);
+    const fs::path headers = out / "headers";
+    // A POST with a body (read and thrown away), then a GET on the same
+    // connection (--next: another transfer, same connection pool).
+    auto r = curl({"-d", "name=value", "-D", headers.string(), "-o", (out / "post").string(), "-w",
+                   "%{http_code} %{num_connects}\\n", server.url("/file.bin"), "--next", "-o", (out / "get").string(),
+                   "-w", "%{http_code} %{num_connects}\\n", server.url("/file.bin")});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(lines_of(r.out), (std::vector<std::string>{"405 1", "200 0"}));
+    EXPECT_EQ(header_value(read_file(headers), "Allow"), "GET, HEAD");
+    EXPECT_EQ(sha256_of(out / "get"), sha256_of(root / "file.bin"));
+}
+
 TEST_F(serve_with_curl, http_1_0) {
     make_file("file.bin", 100 * kib);
     served_root server(root);
@@ -268,6 +310,17 @@ TEST_F(serve_with_curl, http_1_0) {
     EXPECT_EQ(header_value(read_file(headers), "Content-Length"), std::to_string(100 * kib));
     EXPECT_EQ(sha256_of(out / "first"), sha256_of(root / "file.bin"));
     EXPECT_EQ(sha256_of(out / "second"), sha256_of(root / "file.bin"));
+
+    // An HTTP/1.0 client that asks for keep-alive is told so, and keeps it.
+    std::vector<std::string> kept = {"--http1.0", "-H", "Connection: keep-alive", "-D", headers.string(), "-w",
+                                     "%{http_code} %{num_connects}\\n"};
+    for (const char* name : {"third", "fourth"})
+        kept.insert(kept.end(), {"-o", (out / name).string(), server.url("/file.bin")});
+    auto k = curl(kept);
+    ASSERT_EQ(k.exit_code, 0) << k;
+    EXPECT_EQ(lines_of(k.out), (std::vector<std::string>{"200 1", "200 0"}));
+    EXPECT_EQ(header_value(read_file(headers), "Connection"), "keep-alive");
+    EXPECT_EQ(sha256_of(out / "fourth"), sha256_of(root / "file.bin"));
 }
 
 TEST_F(serve_with_curl, missing_file_and_paths_out_of_the_root) {
