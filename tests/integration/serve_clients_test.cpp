@@ -294,6 +294,23 @@ TEST_F(serve_with_curl, other_methods_get_405_and_the_connection_goes_on) {
     EXPECT_EQ(sha256_of(out / "get"), sha256_of(root / "file.bin"));
 }
 
+TEST_F(serve_with_curl, an_upload_expecting_100_continue_is_answered_at_once) {
+    // curl -T sends "Expect: 100-continue" and holds the body back until 100
+    // or a final status comes; here it would wait 60 s, past --max-time
+    // (30 s, exit 28), if the server waited for the body before answering.
+    write_file(out / "upload", pattern(200 * kib, 4));
+    make_file("file.bin", 5000);
+    served_root server(root);
+    const fs::path headers = out / "headers";
+    auto r = curl({"--expect100-timeout", "60", "-T", (out / "upload").string(), "-D", headers.string(), "-o",
+                   (out / "put").string(), "-w", "%{http_code}\\n", server.url("/file.bin"), "--next", "-o",
+                   (out / "get").string(), "-w", "%{http_code}\\n", server.url("/file.bin")});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(lines_of(r.out), (std::vector<std::string>{"405", "200"}));
+    EXPECT_EQ(header_value(read_file(headers), "Connection"), "close");
+    EXPECT_EQ(sha256_of(out / "get"), sha256_of(root / "file.bin"));
+}
+
 TEST_F(serve_with_curl, http_1_0) {
     make_file("file.bin", 100 * kib);
     served_root server(root);
