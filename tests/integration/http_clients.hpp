@@ -1,8 +1,9 @@
-// What serve_clients_test needs to drive HTTP clients nobody here wrote
-// (curl, wget, aria2c, ffmpeg) against the real `zc serve`: finding a client
-// on PATH (a missing one is a skip, never a pass), running it with a deadline
-// through zc_process, a `zc serve` started on a free loopback port (with the
-// backend from ZC_TEST_BACKEND when that is set), and file checksums.
+// What serve_clients_test and serve_downloaders_test need to drive HTTP
+// clients nobody here wrote (curl, wget, aria2c, ffmpeg) against the real
+// `zc serve`: finding a client on PATH (a missing one is a skip, never a
+// pass), running it with a deadline through zc_process, a `zc serve` started
+// on a free loopback port (with the backend from ZC_TEST_BACKEND when that is
+// set), file checksums, and reading what the clients print.
 //
 // Header-only: tests/CMakeLists.txt compiles integration/*_test.cpp only.
 #pragma once
@@ -11,7 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -24,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "support/test_support.hpp"
 #include "zc_process.hpp"
 
 namespace zc::test {
@@ -169,5 +176,78 @@ inline std::vector<access_log_entry> read_access_log(const std::filesystem::path
     }
     return entries;
 }
+
+inline constexpr std::size_t kib = 1024;
+inline constexpr std::size_t mib = 1024 * kib;
+
+// Deterministic bytes of every value (not only text), distinct per seed.
+inline std::string pattern(std::size_t size, unsigned seed) {
+    std::string s(size, '\0');
+    std::uint32_t x = seed * 2654435761u + 1;
+    for (auto& c : s) {
+        x = x * 1103515245u + 12345u;
+        c = static_cast<char>(x >> 23);
+    }
+    return s;
+}
+
+// A header's value in a head as a client printed it (curl -D/-I, wget -S):
+// the last occurrence, so that of the final response; "" when absent.
+inline std::string header_value(const std::string& head, std::string name) {
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string value;
+    std::istringstream lines(head);
+    for (std::string line; std::getline(lines, line);) {
+        while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+        std::size_t start = line.find_first_not_of(' ');
+        if (start == std::string::npos) continue;
+        const auto colon = line.find(':', start);
+        if (colon == std::string::npos) continue;
+        std::string key = line.substr(start, colon - start);
+        std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (key != name) continue;
+        value = line.substr(colon + 1);
+        value.erase(0, value.find_first_not_of(' '));
+    }
+    return value;
+}
+
+inline std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+// A test of one client: a root to serve, a directory for downloads, and the
+// client's path (require() skips the test when it is not installed).
+class client_test : public ::testing::Test {
+protected:
+    void require(const char* program, const char* package) {
+        forget_proxies();
+        client = find_program(program);
+        if (!client) GTEST_SKIP() << program << " is not installed (Debian package " << package << ")";
+        root = dir.path() / "root";
+        out = dir.path() / "out";
+        std::filesystem::create_directories(root);
+        std::filesystem::create_directories(out);
+    }
+
+    // Writes root/name with `size` pattern bytes and returns its path.
+    std::filesystem::path make_file(const std::string& name, std::size_t size, unsigned seed = 1) {
+        const std::filesystem::path path = root / std::filesystem::path(name);
+        std::filesystem::create_directories(path.parent_path());
+        write_file(path, pattern(size, seed));
+        return path;
+    }
+
+    run_result run(std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::seconds(120)) {
+        return run_program(*client, std::move(args), timeout);
+    }
+
+    temp_dir dir;
+    std::optional<std::filesystem::path> client;
+    std::filesystem::path root, out;
+};
 
 } // namespace zc::test
