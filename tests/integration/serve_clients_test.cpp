@@ -1,6 +1,6 @@
 // zc serve against HTTP clients nobody here wrote, run as a user would run
-// them against the real binary on a free loopback port: curl here; wget,
-// aria2c and ffprobe/ffmpeg in serve_downloaders_test.cpp. They bring their own ideas of ranges, resumption,
+// them against the real binary on a free loopback port: curl and h2load
+// here; wget, aria2c and ffprobe/ffmpeg in serve_downloaders_test.cpp. They bring their own ideas of ranges, resumption,
 // validators, connection reuse and URL escaping, which our own test client
 // (http_client.hpp) shares with the server's authors.
 //
@@ -328,6 +328,57 @@ TEST_F(serve_with_curl, ipv6_loopback) {
     auto range = curl({"-g", "-r", "10-19", "-o", (out / "range").string(), "-w", "%{http_code}", server.url("/file.bin")});
     EXPECT_EQ(range.out, "206");
     EXPECT_TRUE(read_file(out / "range") == pattern(mib + 1, 1).substr(10, 10));
+}
+
+// ---------------------------------------------------------------- h2load
+
+// h2load (nghttp2-client) --h1 -m N keeps N requests in flight on each
+// connection: HTTP/1.1 pipelining, which curl, wget and browsers no longer do.
+class serve_with_h2load : public client_test {
+protected:
+    void SetUp() override { require("h2load", "nghttp2-client"); }
+
+    struct load_summary {
+        std::string requests; // "N succeeded, 0 failed, 0 errored, 0 timeout"
+        std::string statuses; // "N 2xx, 0 3xx, 0 4xx, 0 5xx"
+        long long data_bytes = -1;
+    };
+
+    load_summary load(const std::string& url, int requests, int connections, int in_flight) {
+        auto r = run({"--h1", "-n", std::to_string(requests), "-c", std::to_string(connections), "-m",
+                      std::to_string(in_flight), "-t", "1", "--connection-inactivity-timeout=30", url},
+                     120s);
+        EXPECT_EQ(r.exit_code, 0) << r;
+        load_summary summary;
+        for (const auto& line : lines_of(r.out)) {
+            if (line.rfind("requests: ", 0) == 0) summary.requests = line.substr(line.find("done, ") + 6);
+            if (line.rfind("status codes: ", 0) == 0) summary.statuses = line.substr(14);
+            if (line.rfind("traffic: ", 0) == 0) {
+                const auto close = line.rfind(") data");
+                const auto open = line.rfind('(', close);
+                if (open != std::string::npos && close != std::string::npos)
+                    summary.data_bytes = std::stoll(line.substr(open + 1, close - open - 1));
+            }
+        }
+        return summary;
+    }
+};
+
+TEST_F(serve_with_h2load, pipelined_requests_all_answered_with_every_byte) {
+    make_file("small.txt", 13);
+    make_file("file.bin", mib + 1);
+    served_root server(root);
+
+    auto small = load(server.url("/small.txt"), 2000, 10, 10);
+    EXPECT_EQ(small.requests, "2000 succeeded, 0 failed, 0 errored, 0 timeout");
+    EXPECT_EQ(small.statuses, "2000 2xx, 0 3xx, 0 4xx, 0 5xx");
+    EXPECT_EQ(small.data_bytes, 2000 * 13);
+
+    // Bodies sent through the engine, eight requests deep per connection.
+    auto large = load(server.url("/file.bin"), 200, 4, 8);
+    EXPECT_EQ(large.requests, "200 succeeded, 0 failed, 0 errored, 0 timeout");
+    EXPECT_EQ(large.statuses, "200 2xx, 0 3xx, 0 4xx, 0 5xx");
+    EXPECT_EQ(large.data_bytes, 200 * static_cast<long long>(mib + 1));
 }
 
 } // namespace
