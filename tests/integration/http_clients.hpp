@@ -97,12 +97,16 @@ inline std::string http_date_of_mtime(const std::filesystem::path& path) {
     return text;
 }
 
-// The --backend arguments when ZC_TEST_BACKEND is set (epoll, io-uring), so
-// that the same tests run on each reactor backend; none otherwise.
+// The --backend arguments when ZC_TEST_BACKEND (or ZC_TEST_SERVE_BACKEND,
+// which the serve suite's second CTest pass sets) names a backend (epoll,
+// io-uring), so that the same tests run on each reactor backend; none
+// otherwise.
 inline std::vector<std::string> backend_arguments() {
-    const char* backend = std::getenv("ZC_TEST_BACKEND");
-    if (!backend || !*backend) return {};
-    return {"--backend", backend};
+    for (const char* variable : {"ZC_TEST_BACKEND", "ZC_TEST_SERVE_BACKEND"}) {
+        const char* backend = std::getenv(variable);
+        if (backend && *backend) return {"--backend", backend};
+    }
+    return {};
 }
 
 struct serve_options {
