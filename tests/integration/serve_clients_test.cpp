@@ -1,8 +1,9 @@
 // zc serve against HTTP clients nobody here wrote, run as a user would run
 // them against the real binary on a free loopback port: curl and h2load
-// here; wget, aria2c and ffprobe/ffmpeg in serve_downloaders_test.cpp. They bring their own ideas of ranges, resumption,
-// validators, connection reuse and URL escaping, which our own test client
-// (http_client.hpp) shares with the server's authors.
+// here; wget, aria2c and ffprobe/ffmpeg in serve_downloaders_test.cpp. They
+// bring their own ideas of ranges, resumption, validators, connection reuse
+// and URL escaping, which our own test client (http_client.hpp) shares with
+// the server's authors.
 //
 // A client that is not installed is a skip with its name. Every invocation is
 // bounded twice: the client's own timeout option, and zc_process's kill.
@@ -23,7 +24,6 @@
 #include "http_clients.hpp"
 #include "support/test_support.hpp"
 #include "zc_net_support.hpp"
-
 
 namespace zc::test {
 namespace {

@@ -2,9 +2,8 @@
 // -c, -N), aria2c (parallel and pipelined ranges, --continue) and
 // ffprobe/ffmpeg (media read and seeked over HTTP); curl is in
 // serve_clients_test.cpp. Each runs as a user would run it against the real
-// binary on a free loopback port. They bring their own ideas of ranges, resumption,
-// validators, connection reuse and URL escaping, which our own test client
-// (http_client.hpp) shares with the server's authors.
+// binary on a free loopback port, with its own ideas of ranges, resumption,
+// validators and listings.
 //
 // A client that is not installed is a skip with its name. Every invocation is
 // bounded twice: the client's own timeout option, and zc_process's kill.
