@@ -13,6 +13,9 @@ PACKAGES := cmake g++ make pkg-config liburing-dev libgtest-dev libgmock-dev lib
             socat netcat-openbsd coreutils python3 groff-base \
             clang-19 libclang-rt-19-dev llvm-19
 
+# h2load, the HTTP/1.1 pipelining client tests/integration/serve_clients_test.cpp drives.
+PACKAGES += nghttp2-client
+
 # make package and the consumer test: dpkg-deb, and dpkg-shlibdeps (dpkg-dev)
 # and file, with which CPack finds the packages' library dependencies.
 PACKAGES += dpkg-dev file binutils
