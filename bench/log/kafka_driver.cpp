@@ -18,6 +18,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -238,37 +239,51 @@ perf_result consume(const perf_options& options) {
     return result;
 }
 
-void paced_producer(const perf_options& options, std::atomic<bool>& stop, std::string& error) {
-    produce_state state;
-    kafka_handle rk = make_producer(options, state);
-    kafka_topic rkt(rd_kafka_topic_new(rk.get(), options.topic.c_str(), nullptr));
+void paced_producer(rd_kafka_t* rk, rd_kafka_topic_t* rkt, const perf_options& options, std::atomic<bool>& stop,
+                    std::string& error) {
     std::string payload = make_payload(std::max(options.record_size, sizeof(std::int64_t)));
     const std::int64_t start = monotonic_ns();
     const std::int64_t deadline = start + std::int64_t{options.timeout_s} * 1'000'000'000;
     const double interval_ns = 1e9 / options.rate;
     for (std::int64_t i = 0; i < options.records && !stop; ++i) {
         const auto due = start + static_cast<std::int64_t>(static_cast<double>(i) * interval_ns);
-        while (monotonic_ns() < due) rd_kafka_poll(rk.get(), 0), std::this_thread::yield();
+        while (monotonic_ns() < due) rd_kafka_poll(rk, 0), std::this_thread::yield();
         const std::int64_t now = monotonic_ns();
         std::memcpy(payload.data(), &now, sizeof now);
-        if (!produce_one(rk.get(), rkt.get(), options.partition, RD_KAFKA_MSG_F_COPY, payload.data(),
-                         payload.size(), deadline)) {
+        if (!produce_one(rk, rkt, options.partition, RD_KAFKA_MSG_F_COPY, payload.data(), payload.size(), deadline)) {
             error = std::string("produce: ") + rd_kafka_err2str(rd_kafka_last_error());
             break;
         }
-        rd_kafka_poll(rk.get(), 0);
+        rd_kafka_poll(rk, 0);
     }
-    drain(rk.get(), deadline);
+    drain(rk, deadline);
+}
+
+// The log end offset, where e2e's consumer starts. A topic the producer's
+// metadata request just created may take a moment to show its partition.
+std::int64_t log_end_offset(rd_kafka_t* rk, const perf_options& options) {
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        std::int64_t low = 0, high = 0;
+        err = rd_kafka_query_watermark_offsets(rk, options.topic.c_str(), options.partition, &low, &high,
+                                               options.timeout_s * 1000);
+        if (!err) return high;
+        if (err != RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    throw std::runtime_error(std::string("watermarks: ") + rd_kafka_err2str(err));
 }
 
 perf_result end_to_end(const perf_options& options) {
+    // The producer first: its metadata request creates the topic on a broker that auto-creates.
+    produce_state delivered;
+    kafka_handle producer = make_producer(options, delivered);
+    kafka_topic producer_topic(rd_kafka_topic_new(producer.get(), options.topic.c_str(), nullptr));
+    wait_for_metadata(producer.get(), producer_topic.get(), options.timeout_s);
     kafka_handle rk = make_consumer(options);
     kafka_topic rkt = make_consumer_topic(rk.get(), options.topic);
     wait_for_metadata(rk.get(), rkt.get(), options.timeout_s);
-    std::int64_t low = 0, high = 0;
-    if (auto err = rd_kafka_query_watermark_offsets(rk.get(), options.topic.c_str(), options.partition, &low,
-                                                    &high, options.timeout_s * 1000))
-        throw std::runtime_error(std::string("watermarks: ") + rd_kafka_err2str(err));
+    const std::int64_t high = log_end_offset(rk.get(), options);
 
     latency_samples latencies;
     latencies.reserve(static_cast<std::size_t>(options.records));
@@ -279,11 +294,11 @@ perf_result end_to_end(const perf_options& options) {
     std::atomic<bool> stop{false};
     std::string producer_error;
     const std::int64_t start = monotonic_ns();
-    std::thread producer([&] { paced_producer(options, stop, producer_error); });
+    std::thread paced([&] { paced_producer(producer.get(), producer_topic.get(), options, stop, producer_error); });
     result.error = consume_until(rk.get(), rkt.get(), options.partition, high, state,
                                  start + std::int64_t{options.timeout_s} * 1'000'000'000);
     stop = true;
-    producer.join();
+    paced.join();
     result.seconds = static_cast<double>(monotonic_ns() - start) / 1e9;
     if (result.error.empty()) result.error = producer_error;
     result.records = state.count;
