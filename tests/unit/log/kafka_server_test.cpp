@@ -278,6 +278,15 @@ TEST_F(kafka_server, a_corrupt_batch_is_refused_and_nothing_is_stored) {
     EXPECT_EQ(produce_batch(c, "t", 0, make_batch({.records = 2})), 0);
 }
 
+TEST_F(kafka_server, a_batch_over_the_message_size_limit_is_refused_and_the_connection_goes_on) {
+    start();
+    kafka_client c(port_);
+    // A 3 MiB batch: a frame that arrives in many reads, over the 1 MiB max.message.bytes.
+    EXPECT_EQ(produce_batch(c, "big", 0, make_batch({.records = 1, .payload = 3u << 20})),
+              -static_cast<std::int64_t>(error_code::message_too_large));
+    EXPECT_EQ(produce_batch(c, "big", 0, make_batch({.records = 1, .payload = 900'000})), 0);
+}
+
 TEST_F(kafka_server, produce_then_fetch_returns_the_batches_byte_exact) {
     start();
     kafka_client c(port_);
