@@ -543,6 +543,37 @@ TEST_F(kafka_server, acks_zero_gets_no_response_but_is_stored) {
     EXPECT_EQ(only_partition(p->body, "Responses", "PartitionResponses").get_int64("BaseOffset"), 2);
 }
 
+TEST_F(kafka_server, the_retention_timer_deletes_old_segments_while_the_broker_serves) {
+    log::serve_settings settings;
+    settings.broker.log.segments.segment_bytes = 8192;
+    settings.broker.log.retention_bytes = 16384;
+    settings.broker.retention_check_interval = 50ms;
+    start(settings);
+    kafka_client c(port_);
+    for (int i = 0; i < 20; ++i) ASSERT_EQ(produce_batch(c, "r", 0, make_batch({.records = 1, .payload = 4000})), i);
+    log::partition* p = server_->log().find_partition("r", 0);
+    ASSERT_NE(p, nullptr);
+    std::int64_t start_offset = 0;
+    for (int i = 0; i < 200 && start_offset == 0; ++i) { // the timer runs every 50 ms: 10 s at most
+        std::this_thread::sleep_for(50ms);
+        std::lock_guard lock(p->mutex);
+        start_offset = p->log->log_start_offset();
+    }
+    EXPECT_GT(start_offset, 0);
+    // Below the log start is out of range; from it, the data is there.
+    std::string keep;
+    auto below = c.call(fetch, 11, fetch_request("r", 0, 0), keep);
+    ASSERT_TRUE(below);
+    EXPECT_EQ(only_partition(below->body, "Responses", "Partitions").get_error("ErrorCode"),
+              error_code::offset_out_of_range);
+    auto from = c.call(fetch, 11, fetch_request("r", 0, start_offset), keep);
+    ASSERT_TRUE(from);
+    const message& part = only_partition(from->body, "Responses", "Partitions");
+    EXPECT_EQ(part.get_error("ErrorCode"), error_code::none);
+    EXPECT_EQ(part.get_int64("LogStartOffset"), start_offset);
+    EXPECT_FALSE(part.get_records("Records").bytes.empty());
+}
+
 TEST_F(kafka_server, a_restart_recovers_the_topics_and_keeps_the_cluster_id) {
     start();
     std::string cluster;
