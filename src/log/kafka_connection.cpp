@@ -140,7 +140,8 @@ kafka_connection::step kafka_connection::read_more() {
     const std::size_t pending = end_ - begin_;
     std::size_t want = pending + read_size;
     if (pending >= 4) {
-        auto length = protocol::frame_length(std::string_view(reinterpret_cast<const char*>(buffer_.get() + begin_), pending));
+        const std::string_view bytes(reinterpret_cast<const char*>(buffer_.get() + begin_), pending);
+        auto length = protocol::frame_length(bytes);
         if (length && *length && 4 + std::size_t{**length} > want)
             want = std::min<std::size_t>(4 + std::size_t{**length}, std::max(want, 2 * capacity_));
     }

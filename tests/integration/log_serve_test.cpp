@@ -51,7 +51,9 @@ shell_result shell(const std::string& command, int seconds = 120) {
     return result;
 }
 
-bool have_program(const std::string& name) { return shell("command -v " + name + " >/dev/null 2>&1", 10).exit_code == 0; }
+bool have_program(const std::string& name) {
+    return shell("command -v " + name + " >/dev/null 2>&1", 10).exit_code == 0;
+}
 bool have_python_module(const std::string& module) {
     return shell(std::string(debian_python) + " -c \"import " + module + "\" 2>/dev/null", 30).exit_code == 0;
 }
@@ -90,7 +92,8 @@ struct message_line {
 
 TEST(log_serve, listening_on_every_address_without_advertise_is_refused_with_a_reason) {
     temp_dir dir;
-    auto r = zc_process({"log", "serve", "--dir", (dir / "log").string(), "--listen", "0.0.0.0:0"}, within(30s)).finish();
+    auto r =
+        zc_process({"log", "serve", "--dir", (dir / "log").string(), "--listen", "0.0.0.0:0"}, within(30s)).finish();
     EXPECT_EQ(r.exit_code, 1) << r;
     EXPECT_NE(r.err.find("--advertise"), std::string::npos) << r;
 }
@@ -133,15 +136,16 @@ TEST_P(kcat_codec, round_trip_of_100000_keyed_messages_with_headers_over_3_parti
     std::map<std::string, std::string> value_of;
     for (int i = 0; i < 100'000; ++i) {
         const std::string key = "key" + std::to_string(i);
-        const std::string value = "value-" + std::to_string(i) + "-" + std::string(static_cast<std::size_t>(i % 50), 'x');
+        const std::string value =
+            "value-" + std::to_string(i) + "-" + std::string(static_cast<std::size_t>(i % 50), 'x');
         input += key + ":" + value + "\n";
         value_of[key] = value;
     }
     const auto in_path = dir / "input.txt";
     std::ofstream(in_path) << input;
     const std::string topic = "codec-" + codec;
-    const auto produced = shell("kcat -b " + broker.bootstrap() + " -t " + topic + " -P -K: -H h1=v1 -H h2=two -X compression.codec=" +
-                                codec + " -l " + in_path.string());
+    const auto produced = shell("kcat -b " + broker.bootstrap() + " -t " + topic +
+                                " -P -K: -H h1=v1 -H h2=two -X compression.codec=" + codec + " -l " + in_path.string());
     ASSERT_EQ(produced.exit_code, 0);
     const auto consumed =
         shell("kcat -b " + broker.bootstrap() + " -t " + topic + " -C -e -o beginning -f \"%k %s %h %o %p\\n\"");
@@ -205,7 +209,8 @@ TEST(log_serve, confluent_kafka_round_trip) {
     ASSERT_GT(broker.port(), 0) << broker.stderr_so_far();
     const auto report = dir / "delivered.txt";
     const std::string script = std::string(debian_python) + " " + clients_dir + "/confluent_delivered.py ";
-    ASSERT_EQ(shell(script + "produce " + broker.bootstrap() + " cf 20000 " + report.string() + " 60 2>&1").exit_code, 0);
+    const auto produced = shell(script + "produce " + broker.bootstrap() + " cf 20000 " + report.string() + " 60 2>&1");
+    ASSERT_EQ(produced.exit_code, 0) << produced.out;
     const auto checked = shell(script + "check " + broker.bootstrap() + " cf " + report.string() + " 2>&1");
     EXPECT_EQ(checked.exit_code, 0) << checked.out;
     EXPECT_NE(checked.out.find("ok 20000 acknowledged"), std::string::npos) << checked.out;
@@ -226,7 +231,8 @@ TEST(log_serve, acknowledged_messages_survive_kill_9_under_flush_sync) {
     for (int round = 0; round < 5; ++round) {
         broker_process broker(log_dir, {"--partitions", "3", "--flush", "sync", "--segment-bytes", "256K"});
         ASSERT_GT(broker.port(), 0) << broker.stderr_so_far();
-        const std::string command = script + "produce " + broker.bootstrap() + " crash 200000 " + report.string() + " 12";
+        const std::string command =
+            script + "produce " + broker.bootstrap() + " crash 200000 " + report.string() + " 12";
         FILE* producer = ::popen(("timeout -s KILL 60 " + command + " 2>&1").c_str(), "r");
         ASSERT_NE(producer, nullptr);
         std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 2500)(random)));
