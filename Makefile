@@ -93,7 +93,7 @@ TSAN_OPTIONS_CI := $(call colon_separated,halt_on_error=1 second_deadlock_stack=
   log_path=$(CURDIR)/$(TSAN_BUILD)/sanitizer-reports/tsan)
 # The servers' tests: the reactor's (net_*), src/http's (http_*) and zc serve's (serve*),
 # whose workers are threads of one process.
-TSAN_TESTS := '^(http_|serve|net_)'
+TSAN_TESTS := '^(http_|serve|net_|kafka_server|log_group|log_serve)'
 # GCC 12's TSan runtime cannot map its shadow when the kernel randomises mmap
 # with more entropy than it was written for (seen with vm.mmap_rnd_bits=32:
 # "FATAL: ThreadSanitizer: unexpected memory mapping");
