@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <expected>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -47,11 +48,34 @@ public:
     virtual std::expected<std::size_t, error> wait(std::span<ready_event> out, int timeout_ms) = 0;
 };
 
-enum class backend_kind { automatic, epoll };
+enum class backend_kind { automatic, epoll, io_uring };
 
+// "auto", "epoll", "io-uring" (the spelling of zc serve --backend).
 std::string_view backend_name(backend_kind kind) noexcept;
+std::optional<backend_kind> backend_from_name(std::string_view name) noexcept;
+
+// Why this process cannot run `kind` here (io_uring: the ring cannot be
+// created — EPERM under a seccomp profile or io_uring_disabled, ENOSYS — or
+// the kernel has no multishot poll, Linux < 5.13); nullopt: it can. Probed
+// once per process; automatic is always available.
+std::optional<error> backend_unavailable(backend_kind kind);
+
+// What `kind` resolves to: explicit kinds themselves (or why this kernel
+// refuses them), automatic the first available in its order, with the
+// reason each one before it was passed over (said once, by the caller).
+struct backend_choice {
+    backend_kind kind = backend_kind::epoll;
+    std::optional<error> passed_over;
+};
+std::expected<backend_choice, error> choose_backend(backend_kind kind);
+
 // The best backend of `kind` this kernel runs (automatic: the first that
 // works, best first); the error says why none does.
 std::expected<std::unique_ptr<backend>, error> make_backend(backend_kind kind);
+
+// io_uring with the given ring sizes (make_backend uses 4096 submission and
+// 16384 completion entries); tests give it small rings so that a full
+// submission queue and an overflowing completion queue happen.
+std::expected<std::unique_ptr<backend>, error> make_io_uring_backend(unsigned sq_entries, unsigned cq_entries);
 
 } // namespace zc::net
