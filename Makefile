@@ -9,11 +9,15 @@ ZC         := $(BUILD)/apps/zc/zc
 
 # Build, test and comparison tools, all from Debian 12.
 PACKAGES := cmake g++ make pkg-config liburing-dev libgtest-dev libgmock-dev libbenchmark-dev \
-            libcli11-dev libfmt-dev nlohmann-json3-dev node-llhttp libssl-dev \
+            libcli11-dev libfmt-dev nlohmann-json3-dev node-llhttp libssl-dev python3-kafka \
             socat netcat-openbsd coreutils python3 groff-base \
             clang-19 libclang-rt-19-dev llvm-19
 
-.PHONY: all deps configure build run test test-asan test-tsan bench-peers bench-serve bench-stress fuzz-build fuzz-ci fuzz clean
+# make package and the consumer test: dpkg-deb, and dpkg-shlibdeps (dpkg-dev)
+# and file, with which CPack finds the packages' library dependencies.
+PACKAGES += dpkg-dev file binutils
+
+.PHONY: all deps configure build run test install package test-asan test-tsan bench-peers bench-serve bench-stress fuzz-build fuzz-ci fuzz clean
 
 all: build
 
@@ -44,6 +48,23 @@ run: build
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 600
+
+# ---- install and package (README, "Install") --------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: zc, its man pages and
+# completion, the headers, libzerocopy.a, the CMake package and zerocopy.pc.
+PREFIX ?= /usr/local
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
+
+# make package: the Debian packages libzerocopy0, libzerocopy-dev and zerocopy,
+# from a build of their own (shared library, /usr prefix) in $(PACKAGE_BUILD).
+PACKAGE_BUILD := build-package
+package: deps
+	cmake -S . -B $(PACKAGE_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+	  -DBUILD_SHARED_LIBS=ON -DZC_BUILD_TESTS=OFF -DZC_BUILD_EXAMPLES=OFF
+	cmake --build $(PACKAGE_BUILD) -j $(JOBS)
+	cd $(PACKAGE_BUILD) && cpack -G DEB
+	@ls -1 $(PACKAGE_BUILD)/*.deb
 
 # ---- sanitizers (CI; docs/sanitizers.md) -----------------------------------
 # Each in its own build directory, -O1 with debug info (line numbers in the
@@ -129,4 +150,4 @@ bench-stress: build
 	./bench/serve-stress $(BENCH_STRESS_FLAGS) --zc $(ZC)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) $(PACKAGE_BUILD)

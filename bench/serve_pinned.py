@@ -234,14 +234,8 @@ def parse_h2load(out):
             "errors": int(counts[5]) + int(counts[6]) + int(counts[7])}
 
 
-# BENCH_PRIORITY="chrt -f 50" runs every server and the client at a real-time
-# priority, so that other work on the machine (a build) cannot take their
-# cores during a run; CPU per request is unaffected either way.
-PRIORITY = os.environ.get("BENCH_PRIORITY", "").split()
-
-
 def client_argv(args, url):
-    pin = PRIORITY + (["taskset", "-c", str(args.client_cpu)] if args.client_cpu is not None else [])
+    pin = ["taskset", "-c", str(args.client_cpu)] if args.client_cpu is not None else []
     if args.client == "h2load":
         return pin + ["h2load", "--h1", "-t1", f"-c{args.connections}", "-D", str(args.seconds), url]
     return pin + ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", url]
@@ -406,7 +400,7 @@ def parse_args():
 
 def make_servers(args, workdir):
     www = os.path.join(workdir, "www")
-    serve_pin = PRIORITY + (["taskset", "-c", str(args.server_cpu)] if args.server_cpu is not None else [])
+    serve_pin = ["taskset", "-c", str(args.server_cpu)] if args.server_cpu is not None else []
     servers = []
 
     def zc(name, binary):

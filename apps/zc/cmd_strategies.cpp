@@ -15,7 +15,7 @@
 
 #include "commands.hpp"
 #include "diagnostics.hpp"
-#include "engine/tuning_knobs.hpp"
+#include "core/tuning_knobs.hpp"
 #include "manual.hpp"
 #include "transfer_report.hpp"
 #include "zerocopy/profile.hpp"

@@ -21,5 +21,6 @@ command add_recv_command(CLI::App& zc);
 command add_bench_command(CLI::App& zc);
 command add_serve_command(CLI::App& zc);
 command add_tune_command(CLI::App& zc);
+command add_log_command(CLI::App& zc);
 
 } // namespace zc::cli

@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
         add_send_command(app),       add_recv_command(app),   add_bench_command(app),
         add_serve_command(app),
         add_tune_command(app),
+        add_log_command(app),
     };
 
     // --profile FILE, before the verb or after it. A verb with its own
@@ -136,7 +137,7 @@ int main(int argc, char** argv) {
         return std::any_of(commands.begin(), commands.end(), [&](const command& c) { return c.app->get_name() == word; });
     };
     if (argc > 1 && argv[1][0] != '-' && !is_verb(argv[1])) {
-        print_error(fmt::format("unknown command '{}' (one of: strategies, copy, cat, send, recv, bench, tune, serve)", argv[1]));
+        print_error(fmt::format("unknown command '{}' (one of: strategies, copy, cat, send, recv, bench, tune, serve, log)", argv[1]));
         fmt::print(stderr, "Usage: zc [OPTIONS] SUBCOMMAND\nRun 'zc --help' for more information.\n");
         return exit_usage;
     }

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "zerocopy/export.hpp"
+
 namespace zc {
 
 // Conditions that are not a kernel errno but a fact about the transfer.
@@ -22,10 +24,10 @@ enum class errc {
     zerocopy_copied,      // reserved: the kernel copied a zero-copy send
 };
 
-const std::error_category& zerocopy_category() noexcept;
-std::error_code make_error_code(errc e) noexcept;
+ZEROCOPY_API const std::error_category& zerocopy_category() noexcept;
+ZEROCOPY_API std::error_code make_error_code(errc e) noexcept;
 
-class error {
+class ZEROCOPY_API error {
 public:
     error() = default;
     error(std::error_code code, std::string context)

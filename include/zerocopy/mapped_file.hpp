@@ -15,10 +15,11 @@
 #include <span>
 
 #include "zerocopy/error.hpp"
+#include "zerocopy/export.hpp"
 
 namespace zc {
 
-class mapped_file {
+class ZEROCOPY_API mapped_file {
 public:
     enum class access { read_only, read_write_shared };
 
@@ -57,6 +58,6 @@ private:
 // makes this return errc::source_shrank. body must not own anything with a
 // destructor (it is left by siglongjmp) and must not be reentered from a
 // signal handler. Thread-safe; nests.
-std::expected<void, error> with_sigbus_guard(void (*body)(void*), void* context);
+ZEROCOPY_API std::expected<void, error> with_sigbus_guard(void (*body)(void*), void* context);
 
 } // namespace zc

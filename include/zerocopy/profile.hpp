@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "zerocopy/error.hpp"
+#include "zerocopy/export.hpp"
 #include "zerocopy/strategy.hpp"
 
 namespace zc {
@@ -40,11 +41,11 @@ enum class scenario {
     stream_to_any,  // pipe, socket or device → anything
 };
 
-std::span<const scenario> all_scenarios() noexcept;
+ZEROCOPY_API std::span<const scenario> all_scenarios() noexcept;
 // "file-to-socket", …
-std::string_view scenario_name(scenario s) noexcept;
-std::optional<scenario> parse_scenario(std::string_view name) noexcept;
-scenario scenario_for(fd_kind source, fd_kind sink) noexcept;
+ZEROCOPY_API std::string_view scenario_name(scenario s) noexcept;
+ZEROCOPY_API std::optional<scenario> parse_scenario(std::string_view name) noexcept;
+ZEROCOPY_API scenario scenario_for(fd_kind source, fd_kind sink) noexcept;
 
 // Tuning values a band applies to a transfer under `auto`. Unset values (and
 // values the caller set explicitly in transfer_options) are left alone. Each
@@ -70,7 +71,7 @@ struct size_band {
     friend bool operator==(const size_band&, const size_band&) = default;
 };
 
-class profile {
+class ZEROCOPY_API profile {
 public:
     // Today's measured defaults (docs/auto.md, section 5): file → file
     // copy-file-range; file → socket sendfile, but splice from 256 KiB up to
@@ -111,29 +112,29 @@ public:
 // Where the library looks for a profile, in order: the per-user file
 // ($XDG_CONFIG_HOME/zerocopy/profile.json, or ~/.config/zerocopy/profile.json),
 // then /etc/zerocopy/profile.json.
-std::vector<std::filesystem::path> default_profile_paths();
+ZEROCOPY_API std::vector<std::filesystem::path> default_profile_paths();
 
 // The profile the environment asks for: ZEROCOPY_PROFILE=PATH loads that file,
 // ZEROCOPY_PROFILE=builtin the built-in profile; otherwise the first default
 // path that exists, else the built-in profile. An error when the file chosen
 // cannot be loaded.
-std::expected<profile, error> load_default_profile();
+ZEROCOPY_API std::expected<profile, error> load_default_profile();
 
 // The profile `auto` uses when transfer_options::profile is null: the
 // built-in one until set_active_profile() or use_default_profile() replaces
 // it. Never touches the file system or the environment, so what an embedding
 // program's transfers do cannot change behind its back. Thread-safe.
-std::shared_ptr<const profile> active_profile();
+ZEROCOPY_API std::shared_ptr<const profile> active_profile();
 // Replaces the active profile for every later transfer (transfers already
 // started keep their chain). Thread-safe.
-void set_active_profile(profile p);
+ZEROCOPY_API void set_active_profile(profile p);
 // Opts in to the end user's profile: load_default_profile() (reads
 // ZEROCOPY_PROFILE, XDG_CONFIG_HOME/HOME and the file they lead to) and, if it
 // loads, makes it the active profile. On error the active profile is left as
 // it was and the error names the file and what is wrong with it. Call it at
 // start-up in programs whose users should steer `auto` (a CLI, a server its
 // administrator tunes); libraries embedding libzerocopy normally should not.
-std::expected<void, error> use_default_profile();
+ZEROCOPY_API std::expected<void, error> use_default_profile();
 
 // What `auto` will try first for this pair and size under the active profile
 // (or `p`), skipping strategies this kernel cannot run. For display: the
@@ -144,7 +145,7 @@ struct auto_pick {
     tuning tune;
     bool from_profile; // false: the scenario's built-in default
 };
-auto_pick auto_choice(fd_kind source, fd_kind sink, std::optional<std::uint64_t> size,
-                      const profile* p = nullptr);
+ZEROCOPY_API auto_pick auto_choice(fd_kind source, fd_kind sink, std::optional<std::uint64_t> size,
+                                   const profile* p = nullptr);
 
 } // namespace zc

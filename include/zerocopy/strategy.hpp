@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "zerocopy/export.hpp"
+
 namespace zc {
 
 enum class strategy_id {
@@ -22,16 +24,16 @@ enum class strategy_id {
 };
 
 // Every explicit strategy (not automatic), in registry order.
-std::span<const strategy_id> all_strategies() noexcept;
+ZEROCOPY_API std::span<const strategy_id> all_strategies() noexcept;
 
 // CLI name, e.g. "copy-file-range"; "auto" for automatic.
-std::string_view strategy_name(strategy_id id) noexcept;
+ZEROCOPY_API std::string_view strategy_name(strategy_id id) noexcept;
 // Accepts the CLI names ("auto" included); nullopt for anything else.
-std::optional<strategy_id> parse_strategy(std::string_view name) noexcept;
+ZEROCOPY_API std::optional<strategy_id> parse_strategy(std::string_view name) noexcept;
 
 // What kinds of descriptor a strategy serves.
 enum class fd_kind { regular_file, pipe, tcp_socket, unix_socket, other_socket, char_device, directory, other };
-std::string_view fd_kind_name(fd_kind kind) noexcept;
+ZEROCOPY_API std::string_view fd_kind_name(fd_kind kind) noexcept;
 
 struct strategy_info {
     strategy_id id;
@@ -43,7 +45,7 @@ struct strategy_info {
 };
 
 // Probes (once, cached) and describes every explicit strategy.
-std::span<const strategy_info> describe_strategies();
-const strategy_info& describe_strategy(strategy_id id);
+ZEROCOPY_API std::span<const strategy_info> describe_strategies();
+ZEROCOPY_API const strategy_info& describe_strategy(strategy_id id);
 
 } // namespace zc

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "zerocopy/error.hpp"
+#include "zerocopy/export.hpp"
 #include "zerocopy/strategy.hpp"
 
 namespace zc {
@@ -112,12 +113,12 @@ struct transfer_stats {
 // (EINVAL, ENOSYS, EOPNOTSUPP, EXDEV, EPERM, errc::unsupported_pair,
 // errc::strategy_unavailable) rather than "the transfer failed": the errors
 // on which `auto` moves on to the next strategy.
-bool is_refusal(const error& e) noexcept;
+ZEROCOPY_API bool is_refusal(const error& e) noexcept;
 
 // Moves the range in one blocking call. A non-blocking source or sink is
 // waited on with poll(2).
-std::expected<transfer_stats, error> transfer(int source_fd, int sink_fd,
-                                              const transfer_options& options = {});
+ZEROCOPY_API std::expected<transfer_stats, error> transfer(int source_fd, int sink_fd,
+                                                           const transfer_options& options = {});
 
 // The resumable form, for event loops.
 //
@@ -125,7 +126,7 @@ std::expected<transfer_stats, error> transfer(int source_fd, int sink_fd,
 // returns would_block (with the descriptor it waits on) or done. Call it again
 // when that descriptor is ready; it continues at the exact byte reached. On a
 // blocking sink it behaves like transfer(). Not thread-safe; movable.
-class transfer_job {
+class ZEROCOPY_API transfer_job {
 public:
     enum class state { done, would_block_on_sink, would_block_on_source };
 
@@ -151,13 +152,13 @@ public:
     std::optional<std::uint64_t> bytes_total() const noexcept;
     const transfer_stats& stats() const noexcept;
 
-    struct impl;
+    struct ZEROCOPY_LOCAL impl; // src/engine: the library's own, never exported
 
 private:
     explicit transfer_job(std::unique_ptr<impl> p);
-    static std::expected<transfer_job, error> start_inspected(const detail::endpoint& source,
-                                                              const detail::endpoint& sink,
-                                                              const transfer_options& options);
+    ZEROCOPY_LOCAL static std::expected<transfer_job, error> start_inspected(const detail::endpoint& source,
+                                                                             const detail::endpoint& sink,
+                                                                             const transfer_options& options);
     std::unique_ptr<impl> impl_;
 };
 

@@ -3,9 +3,11 @@
 
 #include <utility>
 
+#include "zerocopy/export.hpp"
+
 namespace zc {
 
-class unique_fd {
+class ZEROCOPY_API unique_fd {
 public:
     unique_fd() noexcept = default;
     explicit unique_fd(int fd) noexcept : fd_(fd) {}

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "zerocopy/error.hpp"
+#include "zerocopy/export.hpp"
 #include "zerocopy/mapped_file.hpp"
 #include "zerocopy/profile.hpp"
 #include "zerocopy/strategy.hpp"

@@ -11,7 +11,7 @@
 #include <map>
 #include <system_error>
 
-#include "engine/tuning_knobs.hpp"
+#include "core/tuning_knobs.hpp"
 #include "strategies/strategy.hpp"
 
 namespace zc::detail {

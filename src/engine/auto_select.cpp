@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "engine/tuning_knobs.hpp"
+#include "core/tuning_knobs.hpp"
 #include "strategies/strategy.hpp"
 
 namespace zc::detail {
@@ -18,14 +18,16 @@ namespace {
 
 // The chain of one scenario from the ranks in the ops tables.
 std::vector<strategy_id> ranked_chain(scenario s) {
-    std::vector<const strategy_ops*> ranked;
-    for (const strategy_ops* ops : registry())
-        if (ops->auto_rank.rank(s) != not_in_auto) ranked.push_back(ops);
-    std::stable_sort(ranked.begin(), ranked.end(), [s](const strategy_ops* a, const strategy_ops* b) {
-        return a->auto_rank.rank(s) < b->auto_rank.rank(s);
-    });
+    // (rank, registry position): equal ranks keep the registry's order. Not
+    // std::stable_sort: libstdc++ 12's uses get_temporary_buffer, which
+    // clang (make fuzz-ci) rejects as deprecated in C++23.
+    std::vector<std::pair<int, std::size_t>> ranked;
+    const auto table = registry();
+    for (std::size_t i = 0; i < table.size(); ++i)
+        if (table[i]->auto_rank.rank(s) != not_in_auto) ranked.push_back({table[i]->auto_rank.rank(s), i});
+    std::sort(ranked.begin(), ranked.end());
     std::vector<strategy_id> chain;
-    for (const strategy_ops* ops : ranked) chain.push_back(ops->id);
+    for (const auto& [rank, index] : ranked) chain.push_back(table[index]->id);
     return chain;
 }
 

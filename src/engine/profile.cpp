@@ -16,7 +16,7 @@
 
 #include "core/io.hpp"
 #include "engine/auto_select.hpp"
-#include "engine/tuning_knobs.hpp"
+#include "core/tuning_knobs.hpp"
 #include "strategies/strategy.hpp"
 
 namespace zc {

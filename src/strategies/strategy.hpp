@@ -23,7 +23,7 @@
 #include <string_view>
 
 #include "core/endpoint.hpp"
-#include "engine/tuning_knobs.hpp"
+#include "core/tuning_knobs.hpp"
 #include "zerocopy/profile.hpp"
 #include "zerocopy/transfer.hpp"
 

@@ -68,6 +68,54 @@ TEST(transfer_job, makes_progress_across_many_would_block_returns_on_a_small_sen
 
 // ---- files past 4 GiB --------------------------------------------------------
 
+// The fast start: a caller that says what both descriptors are spares the
+// engine its fstat + fcntl of each, and moves the same bytes.
+TEST(transfer_job, started_with_descriptor_facts_asks_the_kernel_nothing_and_moves_the_same_bytes) {
+    temp_dir dir;
+    const std::string data = write_random_file(dir / "f", 300'000, 11);
+    auto file = open_read(dir / "f");
+    transfer_options options;
+    options.offset = 1000;
+    options.length = 200'000;
+    options.guard_sigpipe = false;
+    const descriptor_facts file_facts{.kind = fd_kind::regular_file, .status_flags = O_RDONLY, .size = data.size()};
+    const descriptor_facts socket_facts{.kind = fd_kind::tcp_socket, .status_flags = O_RDWR};
+    {
+        collected_tcp_sink plain_sink;
+        auto plain = transfer_job::start(file.get(), plain_sink.fd(), options);
+        ASSERT_TRUE(plain) << plain.error().message();
+        EXPECT_EQ(plain->stats().syscalls, 4u) << "fstat + fcntl of each side";
+    }
+    collected_tcp_sink sink;
+    auto fast = transfer_job::start(file.get(), file_facts, sink.fd(), socket_facts, options);
+    ASSERT_TRUE(fast) << fast.error().message();
+    EXPECT_EQ(fast->stats().syscalls, 0u);
+    auto state = fast->step();
+    ASSERT_TRUE(state) << state.error().message();
+    EXPECT_EQ(*state, transfer_job::state::done);
+    EXPECT_EQ(fast->stats().strategy_used, strategy_id::sendfile);
+    EXPECT_TRUE(sink.join() == data.substr(1000, 200'000));
+}
+
+// Facts that are not true make the transfer fail cleanly, never move other
+// bytes: a size larger than the file is a file that shrank.
+TEST(transfer_job, facts_claiming_a_larger_file_end_in_source_shrank) {
+    temp_dir dir;
+    const std::string data = write_random_file(dir / "f", 5000, 12);
+    auto file = open_read(dir / "f");
+    const descriptor_facts file_facts{.kind = fd_kind::regular_file, .status_flags = O_RDONLY, .size = 9000};
+    const descriptor_facts socket_facts{.kind = fd_kind::tcp_socket, .status_flags = O_RDWR};
+    collected_tcp_sink sink;
+    transfer_options options;
+    options.guard_sigpipe = false;
+    auto job = transfer_job::start(file.get(), file_facts, sink.fd(), socket_facts, options);
+    ASSERT_TRUE(job) << job.error().message();
+    auto state = job->step();
+    ASSERT_FALSE(state);
+    EXPECT_TRUE(state.error().is(errc::source_shrank)) << state.error().message();
+    EXPECT_TRUE(sink.join() == data);
+}
+
 TEST(transfer, moves_a_window_past_four_gib_of_a_sparse_file_exactly) {
     temp_dir dir;
     const std::uint64_t window_offset = (std::uint64_t{1} << 32) + 4096 * 3 + 5;

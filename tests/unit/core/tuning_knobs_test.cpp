@@ -5,7 +5,7 @@
 #include <set>
 
 #include "engine/auto_select.hpp"
-#include "engine/tuning_knobs.hpp"
+#include "core/tuning_knobs.hpp"
 #include "zerocopy/profile.hpp"
 #include "zerocopy/transfer.hpp"
 

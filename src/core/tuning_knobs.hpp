@@ -7,6 +7,9 @@
 // candidates (src/bench/profile_from_bench.cpp). Adding a knob: a member in
 // zc::tuning and in zc::transfer_options, an enumerator here and one line in
 // the table of tuning_knobs.cpp.
+//
+// It lives in core, below the strategies: a strategy's ops table names the
+// knobs that apply to it, and `zc strategies` lists them (docs/design.md, "Layers").
 #pragma once
 
 #include <cstdint>

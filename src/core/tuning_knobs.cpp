@@ -1,5 +1,5 @@
-// The table of tuning knobs (engine/tuning_knobs.hpp).
-#include "engine/tuning_knobs.hpp"
+// The table of tuning knobs (core/tuning_knobs.hpp).
+#include "core/tuning_knobs.hpp"
 
 #include <type_traits>
 
