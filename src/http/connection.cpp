@@ -230,7 +230,7 @@ void connection::start_response(const request& req, bool second_look) {
         }
         // Truncated since the handler looked: look again, else send nothing.
         if (!second_look) return start_response(req, true);
-        begin_sending(0, true, std::move(line), {}, 0, nullptr);
+        begin_sending(0, true, {}, {}, 0, nullptr); // status 0: never logged, nothing sent
         return;
     }
     if (begin_sending(plan.status, close_after, std::move(line), std::move(out), 0, &plan) ==
@@ -239,7 +239,7 @@ void connection::start_response(const request& req, bool second_look) {
         // fstat and now): not a server error. Plan the request again at the
         // new size; a file still shrinking after that gets nothing but a close.
         if (!second_look) return start_response(req, true);
-        begin_sending(0, true, std::move(line), {}, 0, nullptr);
+        begin_sending(0, true, {}, {}, 0, nullptr); // status 0: never logged, nothing sent
     }
 }
 

@@ -18,10 +18,16 @@ namespace {
 // Tags of the two descriptors that are not sessions.
 char listener_tag;
 char wake_tag;
+char posted_tag;
 
 constexpr auto accept_pause = std::chrono::milliseconds(100);
 constexpr std::size_t burst_sessions = 1024;
 constexpr std::size_t events_per_wait = 256;
+
+void signal_eventfd(int fd) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(fd, &one, sizeof one);
+}
 
 } // namespace
 
@@ -45,6 +51,10 @@ std::expected<std::unique_ptr<loop>, error> loop::create(unique_fd listener, con
     l->wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!l->wake_) return std::unexpected(error::from_errno(errno, "eventfd"));
     l->reserve_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    l->posted_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!l->posted_) return std::unexpected(error::from_errno(errno, "eventfd"));
+    if (auto ok = l->backend_->watch(l->posted_.get(), &posted_tag, watch_mode::level_read); !ok)
+        return std::unexpected(ok.error().wrap("posted-work eventfd"));
     l->listener_ = std::move(listener);
     if (auto ok = l->backend_->watch(l->wake_.get(), &wake_tag, watch_mode::level_read); !ok)
         return std::unexpected(ok.error().wrap("stop eventfd"));
@@ -56,9 +66,41 @@ std::expected<std::unique_ptr<loop>, error> loop::create(unique_fd listener, con
 void loop::set_protocol(std::unique_ptr<protocol_worker> protocol) { protocol_ = std::move(protocol); }
 void loop::add_timer(loop_timer timer) { timers_.push_back(std::move(timer)); }
 
-void loop::stop() noexcept {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const ssize_t n = ::write(wake_.get(), &one, sizeof one);
+void loop::stop() noexcept { signal_eventfd(wake_.get()); }
+
+void loop::resume(std::uint64_t session_id, std::function<outcome(session&)> fn) {
+    {
+        std::lock_guard lock(posted_mutex_);
+        posted_work_.push_back({session_id, std::move(fn), {}});
+    }
+    signal_eventfd(posted_.get());
+}
+
+void loop::post(std::function<void()> fn) {
+    {
+        std::lock_guard lock(posted_mutex_);
+        posted_work_.push_back({0, {}, std::move(fn)});
+    }
+    signal_eventfd(posted_.get());
+}
+
+void loop::run_posted() {
+    std::uint64_t count;
+    [[maybe_unused]] const ssize_t r = ::read(posted_.get(), &count, sizeof count);
+    std::vector<posted_work> work;
+    {
+        std::lock_guard lock(posted_mutex_);
+        work.swap(posted_work_);
+    }
+    for (posted_work& w : work) {
+        if (w.plain) {
+            w.plain();
+            continue;
+        }
+        const auto found = by_id_.find(w.session_id);
+        if (found == by_id_.end() || found->second->closed_) continue;
+        if (w.for_session(*found->second) == outcome::closed) close_session(found->second);
+    }
 }
 
 void loop::resume_accepting() {
@@ -113,6 +155,8 @@ void loop::accept_all() {
             open_connections_.fetch_sub(1, std::memory_order_relaxed);
             continue; // owner's destructor closes it
         }
+        s->id_ = next_session_id_++;
+        by_id_.emplace(s->id_, s);
         sessions_.emplace(s, std::move(owner));
         sessions_peak_ = std::max(sessions_peak_, sessions_.size());
     }
@@ -129,7 +173,10 @@ void loop::close_session(session* s) {
 
 void loop::free_closed(steady_clock::time_point now) {
     if (closing_.empty()) return;
-    for (session* s : closing_) sessions_.erase(s);
+    for (session* s : closing_) {
+        by_id_.erase(s->id_);
+        sessions_.erase(s);
+    }
     closing_.clear();
     note_closed_sessions(now);
 }
@@ -214,6 +261,8 @@ void loop::run() {
                 std::uint64_t count;
                 [[maybe_unused]] const ssize_t r = ::read(wake_.get(), &count, sizeof count);
                 begin_drain();
+            } else if (tag == &posted_tag) {
+                run_posted();
             } else {
                 auto* s = static_cast<session*>(tag);
                 if (!s->closed_ && s->on_ready(events[i].what) == outcome::closed) close_session(s);

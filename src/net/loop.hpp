@@ -16,6 +16,11 @@
 // next_due() the loop asks before every wait, so an idle worker still wakes
 // for it: the wait is bounded by the soonest deadline, timer, accept pause,
 // memory trim or drain deadline.
+//
+// Work finished on another thread (a consumer group's rebalance, a produce
+// that a long-poll fetch waits for) comes back to a session through
+// resume(): the loop runs it on its own thread, only if the session is still
+// open — seastar's submit_to, for one session.
 #pragma once
 
 #include <sys/socket.h>
@@ -26,6 +31,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -83,6 +89,13 @@ public:
     // From any thread: stop accepting, let sessions finish, return from run().
     void stop() noexcept;
 
+    // From any thread: run `fn` on the loop's thread with the session
+    // `session_id` (session::id()) if it is still open; `closed` closes it.
+    // A session gone by then, or a loop that stopped, drops `fn` unrun.
+    void resume(std::uint64_t session_id, std::function<outcome(session&)> fn);
+    // From any thread: run `fn` on the loop's thread.
+    void post(std::function<void()> fn);
+
     // For sessions (loop thread only).
     void set_deadline(session& s, steady_clock::time_point when) { deadlines_.set(&s, when); }
     void clear_deadline(session& s) { deadlines_.clear(&s); }
@@ -102,11 +115,13 @@ private:
     int wait_timeout(steady_clock::time_point now);
     void note_closed_sessions(steady_clock::time_point now);
     void give_back_memory_if_due(steady_clock::time_point now);
+    void run_posted();
 
     std::unique_ptr<backend> backend_;
     unique_fd listener_;
     unique_fd wake_;    // eventfd: stop()
     unique_fd reserve_; // /dev/null, given up to accept when descriptors run out
+    unique_fd posted_;  // eventfd: post() and resume() from other threads
     bool accepting_ = false;
     steady_clock::time_point resume_accept_at_{};
 
@@ -117,6 +132,15 @@ private:
     std::optional<steady_clock::time_point> timers_due_; // the soonest timer when the loop last waited
     deadline_queue<session> deadlines_;
     std::unordered_map<session*, std::unique_ptr<session>> sessions_;
+    std::unordered_map<std::uint64_t, session*> by_id_;
+    std::uint64_t next_session_id_ = 1;
+    struct posted_work {
+        std::uint64_t session_id = 0; // 0: not for a session
+        std::function<outcome(session&)> for_session;
+        std::function<void()> plain;
+    };
+    std::mutex posted_mutex_;
+    std::vector<posted_work> posted_work_; // guarded by posted_mutex_
     std::vector<session*> closing_;      // closed during this batch of events, freed after it
     std::size_t sessions_peak_ = 0;      // since memory was last given back
     steady_clock::time_point trim_at_{}; // a burst ended: give memory back then

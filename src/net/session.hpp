@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 
 #include "net/backend.hpp"
@@ -41,6 +42,9 @@ public:
     virtual outcome on_drain() = 0;
 
     int fd() const noexcept { return socket_.get(); }
+    // Unique within its loop, never reused: the handle other threads give
+    // loop::resume() (a pointer could be freed and reused meanwhile).
+    std::uint64_t id() const noexcept { return id_; }
     loop& owner() const noexcept { return loop_; }
     // What the engine needs to know about the socket (accepted TCP,
     // non-blocking), for transfer_job::start's fast form.
@@ -58,6 +62,7 @@ private:
     loop& loop_;
     descriptor_facts facts_;
     steady_clock::time_point deadline_{};
+    std::uint64_t id_ = 0; // set by the loop when it takes the session
     bool closed_ = false; // set by the loop; freed after the current batch of events
 };
 

@@ -13,8 +13,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -36,9 +40,19 @@ public:
         arm(idle_);
     }
 
-    outcome on_ready(readiness) override { return pump(); }
+    outcome on_ready(readiness) override {
+        if (on_first_ready_) std::exchange(on_first_ready_, {})(*this);
+        return pump();
+    }
     outcome on_deadline() override { return outcome::closed; }
     outcome on_drain() override { return busy_ ? outcome::open : outcome::closed; }
+
+    // Bytes from elsewhere (loop::resume), sent like an echo.
+    outcome say(std::string_view words) {
+        pending_.append(words);
+        return pump();
+    }
+    std::function<void(echo_session&)> on_first_ready_;
 
 private:
     outcome pump() {
@@ -75,6 +89,8 @@ private:
 };
 
 struct echo_counters {
+    std::mutex mutex;
+    std::vector<std::pair<loop*, std::uint64_t>> seen; // each session's loop and id, on its first readiness
     std::atomic<int> refused{0};
     std::atomic<int> timer_runs{0};
     std::atomic<int> stopped{0};
@@ -94,7 +110,12 @@ public:
         }
     }
     std::unique_ptr<session> open_session(unique_fd socket, const sockaddr_storage&) override {
-        return std::make_unique<echo_session>(std::move(socket), loop_, idle_);
+        auto s = std::make_unique<echo_session>(std::move(socket), loop_, idle_);
+        s->on_first_ready_ = [this](echo_session& me) {
+            std::lock_guard lock(counters_.mutex);
+            counters_.seen.emplace_back(&me.owner(), me.id());
+        };
+        return s;
     }
     void refuse(int socket) override {
         counters_.refused++;
@@ -186,6 +207,36 @@ TEST_P(net_loop, echoes_byte_exact_over_many_connections_and_workers) {
         ASSERT_EQ(::send(clients[i].get(), message.data(), message.size(), 0), static_cast<ssize_t>(message.size()));
         EXPECT_EQ(read_some(clients[i].get(), message.size()), message) << i;
     }
+}
+
+// Work done on another thread reaches the session through its loop; work for
+// a session the loop does not have is dropped, not run on a stranger.
+TEST_P(net_loop, resume_runs_on_the_sessions_loop_and_skips_unknown_sessions) {
+    server_settings settings;
+    settings.workers = 2;
+    echo_server echo(settings);
+    unique_fd client = connect_to(echo.port());
+    ASSERT_TRUE(client);
+    ASSERT_EQ(::send(client.get(), "hi", 2, MSG_NOSIGNAL), 2);
+    ASSERT_EQ(read_some(client.get(), 2), "hi");
+    loop* owner = nullptr;
+    std::uint64_t id = 0;
+    {
+        std::lock_guard lock(echo.counters.mutex);
+        ASSERT_EQ(echo.counters.seen.size(), 1u);
+        std::tie(owner, id) = echo.counters.seen.front();
+    }
+    std::atomic<int> strangers{0};
+    owner->resume(id + 1000, [&](session&) {
+        strangers++;
+        return outcome::open;
+    });
+    std::atomic<bool> posted{false};
+    owner->post([&] { posted = true; });
+    owner->resume(id, [](session& s) { return static_cast<echo_session&>(s).say("PUSHED"); });
+    EXPECT_EQ(read_some(client.get(), 6), "PUSHED");
+    EXPECT_TRUE(posted.load());
+    EXPECT_EQ(strangers.load(), 0);
 }
 
 TEST_P(net_loop, a_large_echo_waits_for_room_and_loses_nothing) {
