@@ -92,8 +92,10 @@ TEST_P(net_backend, a_session_socket_is_writable_at_once_and_hears_the_hang_up) 
     EXPECT_TRUE(find(events, &tag_a)->what.writable);
     p.peer.reset();
     bool hung_up = false;
-    for (int i = 0; i < 10 && !hung_up; ++i)
-        if (const auto* e = find(next_events(), &tag_a)) hung_up = e->what.hung_up;
+    for (int i = 0; i < 10 && !hung_up; ++i) {
+        const auto events_now = next_events(); // find() points into it: it must outlive e
+        if (const auto* e = find(events_now, &tag_a)) hung_up = e->what.hung_up;
+    }
     EXPECT_TRUE(hung_up);
 }
 
