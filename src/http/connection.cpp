@@ -182,7 +182,7 @@ net::outcome connection::advance() {
             return net::outcome::open;
         }
         if (read_more() == net::outcome::closed) return net::outcome::closed;
-        if (begin_ == end_) return net::outcome::open; // would block
+        if (begin_ == end_ || completion_io()) return net::outcome::open; // would block, or the bytes come to on_received
     }
 }
 

@@ -14,6 +14,13 @@
 // being sent stops reading (pipelined requests wait in the kernel), and the
 // next read happens when the response is done, so no edge is ever lost.
 //
+// On io_uring (session completion I/O) the same state machine gets its bytes
+// from on_received instead of recv(): it asks for one receive whenever it
+// would have called recv(), so pipelined requests still wait in the kernel
+// while a response is sent; a response without a file range is one send in
+// the ring (on_sent says it left), a file range still goes through the
+// engine, with wait_writable() when the socket is full.
+//
 // Memory while idle: only the connection object (socket, peer address,
 // state, deadline). The read buffer goes back to the worker's pool whenever
 // it is empty; the parser exists from a request's first byte until the
