@@ -425,12 +425,15 @@ private:
         event.what = what;
     }
 
+    // Destroyed in reverse: the buffers are unregistered while the ring
+    // lives, and the bytes of sends still in flight are freed only after the
+    // ring closed (io_uring_queue_exit cancels them first).
+    std::vector<watched> slots_; // by descriptor number
+    std::unordered_map<std::uint64_t, std::unique_ptr<std::string>> orphaned_sends_; // unwatched while in flight
     detail::uring ring_;
     bool disabled_;
     bool skip_remove_success_;
-    std::optional<uring_buffers> buffers_; // after ring_: unregistered before the ring closes
-    std::vector<watched> slots_; // by descriptor number
-    std::unordered_map<std::uint64_t, std::unique_ptr<std::string>> orphaned_sends_; // unwatched while in flight
+    std::optional<uring_buffers> buffers_;
     std::vector<std::uint64_t> deferred_removes_;
     std::uint32_t batch_ = 0;
 };
