@@ -13,11 +13,18 @@ PACKAGES := cmake g++ make pkg-config liburing-dev libgtest-dev libgmock-dev lib
             socat netcat-openbsd coreutils python3 groff-base \
             clang-19 libclang-rt-19-dev llvm-19
 
+# h2load, the HTTP/1.1 pipelining client tests/integration/serve_clients_test.cpp drives.
+PACKAGES += nghttp2-client
+
 # make package and the consumer test: dpkg-deb, and dpkg-shlibdeps (dpkg-dev)
 # and file, with which CPack finds the packages' library dependencies.
 PACKAGES += dpkg-dev file binutils
 
-.PHONY: all deps configure build run test install package test-asan test-tsan bench-peers bench-serve bench-stress fuzz-build fuzz-ci fuzz clean
+# Real clients the tests drive against zc serve (HTTP) and zc log serve
+# (Kafka), and the log benchmark's peers (librdkafka's mock cluster, NATS).
+PACKAGES += curl wget aria2 ffmpeg kcat librdkafka-dev python3-confluent-kafka libnats-dev nats-server
+
+.PHONY: all deps configure build run test install package test-asan test-tsan bench-peers bench-serve bench-stress bench-log fuzz-build fuzz-ci fuzz clean
 
 all: build
 
@@ -125,6 +132,13 @@ bench-peers: build
 # e.g. BENCH_SERVE_FLAGS="--zc-baseline /path/to/old/zc --json serve.json".
 bench-serve: build
 	./bench/serve-vs-nginx --both $(BENCH_SERVE_FLAGS) $(ZC)
+
+# zc log serve against librdkafka's mock cluster and NATS JetStream (docs/log.md,
+# "Performance"): builds zc and zc-log-perf (bench/log/, needs librdkafka-dev;
+# libnats-dev and nats-server for JetStream), then runs bench/log-vs-peers.
+# BENCH_LOG_FLAGS=--quick for shorter runs; e.g. BENCH_LOG_FLAGS="--rounds 3 --json log.json".
+bench-log: build
+	./bench/log-vs-peers --zc $(ZC) --perf $(BUILD)/bench/log/zc-log-perf $(BENCH_LOG_FLAGS)
 
 # Fuzzing (docs/fuzzing.md): libFuzzer + ASan + UBSan with clang-19 (Debian
 # 12's clang-14 and -16 cannot use GCC 12's <expected>) in $(FUZZ_BUILD).

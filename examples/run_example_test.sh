@@ -18,10 +18,14 @@ copy)
   ;;
 file_server|epoll_sender)
   clients=3
+  # The redirections below happen in the background child, possibly after
+  # the first look for the port: the files exist before it starts.
+  : >"$work/server.out"
+  : >"$work/server.err"
   "$binary" "$work/source" 0 $clients >"$work/server.out" 2>"$work/server.err" &
   server=$!
   port=
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/server.out")
     [ -n "$port" ] && break
     sleep 0.1

@@ -12,7 +12,9 @@
 //     2.0 and rejects everything else with HPE_INVALID_VERSION, also → 505);
 //   * a second Host or Content-Length, or an HTTP/1.1 request without Host → 400;
 //   * a body (any method) is read and thrown away, up to max_body_bytes → 413;
-//     so is a chunked body's trailer section (never taken for headers).
+//     so is a chunked body's trailer section (never taken for headers);
+//   * an HTTP/1.1 request with "Expect: 100-continue" and a body is complete
+//     at the end of its head, keep_alive = false (see on_headers_complete).
 //
 // Pipelining: on_message_complete returns HPE_PAUSED, so llhttp_execute stops
 // right after the request and llhttp_get_error_pos says exactly where; take()
@@ -43,12 +45,15 @@ struct request_parser::impl {
     std::size_t header_count = 0;
     bool host_seen = false;
     bool content_length_seen = false;
+    bool expects_continue = false; // Expect: 100-continue
     std::uint64_t body_bytes = 0;
 
     bool message_started = false; // between on_message_begin and on_message_complete
     bool in_head = false;          // between on_message_begin and on_headers_complete
     bool head_ended = false;       // on_headers_complete paused the parser (see feed())
     bool complete = false;         // a request waits for take()
+    bool answer_at_head_end = false; // on_headers_complete: complete without the body
+    bool swallow_rest = false;     // after such a request: nothing more is parsed
     bool failed = false;
     int error_status = 0;          // set by a callback before it fails the parse
 
@@ -108,6 +113,7 @@ struct request_parser::impl {
         s.header_count = 0;
         s.host_seen = false;
         s.content_length_seen = false;
+        s.expects_continue = false;
         s.body_bytes = 0;
         s.message_started = true;
         s.in_head = true;
@@ -178,6 +184,8 @@ struct request_parser::impl {
         } else if (is("content-length")) {
             if (content_length_seen) return fail(400);
             content_length_seen = true;
+        } else if (is("expect")) {
+            expects_continue = strcasecmp(value.c_str(), "100-continue") == 0;
         } else if (is("range")) {
             current.range = current.range ? *current.range + ", " + value : value;
         } else if (is("if-none-match")) {
@@ -218,6 +226,19 @@ struct request_parser::impl {
             r.keep_alive = false;
         }
         if ((p->flags & F_CONTENT_LENGTH) && p->content_length > s.limits.max_body_bytes) return s.fail(413);
+        // RFC 9110 §10.1.1: a client that sent "Expect: 100-continue" holds
+        // its body back until it gets 100 or a final status, and the server
+        // MUST send one of them at once (curl -T waited a second, then sent
+        // the body, which we read only to throw away). No method we serve
+        // takes a body, so the final status never depends on it: answer at
+        // the end of the head and close, since whether the body follows is
+        // now the client's choice (the lingering close discards it if it does).
+        // An HTTP/1.0 client's Expect is ignored (§10.1.1).
+        const bool body_follows = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
+        if (s.expects_continue && r.version_minor == 1 && body_follows) {
+            r.keep_alive = false;
+            s.answer_at_head_end = true;
+        }
         // No callback sees the line ends after the last header value: pause,
         // so that feed() learns where the head ends and checks its size.
         s.head_ended = true;
@@ -254,6 +275,7 @@ request_parser::result request_parser::feed(std::string_view data) {
     using kind = result::kind;
     if (s.failed) return {kind::error, 0, s.error_status};
     if (s.complete) return {kind::complete, 0, 0};
+    if (s.swallow_rest) return {kind::need_more, data.size(), 0};
 
     s.head_begin = s.in_head ? data.data() : nullptr;
     const char* const end = data.data() + data.size();
@@ -267,6 +289,13 @@ request_parser::result request_parser::feed(std::string_view data) {
             s.failed = true;
             s.error_status = s.head_limit_status();
             return {kind::error, static_cast<std::size_t>(head_end - data.data()), s.error_status};
+        }
+        if (s.answer_at_head_end) {
+            s.answer_at_head_end = false;
+            s.swallow_rest = true;
+            s.message_started = false;
+            s.complete = true;
+            return {kind::complete, static_cast<std::size_t>(head_end - data.data()), 0};
         }
         llhttp_resume(&s.parser);
         rc = llhttp_execute(&s.parser, head_end, static_cast<std::size_t>(end - head_end));

@@ -33,6 +33,9 @@ namespace zc::test {
 using namespace std::chrono_literals;
 
 struct run_options {
+    // Run this program (an absolute path: a client a test drives, such as
+    // curl) instead of zc; `args` are its arguments.
+    std::optional<std::filesystem::path> program;
     // Bytes fed to the child's stdin, then EOF. Without: stdin is /dev/null.
     std::optional<std::string> stdin_data;
     // Child's stdin is this file instead (`zc … < file`).
@@ -100,7 +103,7 @@ public:
             if (file_out < 0) throw_errno("open stdout file");
         }
 
-        std::vector<std::string> argv_text = {ZC_BINARY};
+        std::vector<std::string> argv_text = {options_.program ? options_.program->string() : std::string(ZC_BINARY)};
         argv_text.insert(argv_text.end(), args.begin(), args.end());
         std::vector<char*> argv;
         for (auto& a : argv_text) argv.push_back(a.data());

@@ -299,6 +299,56 @@ TEST(http_request_parser, BodiesAreDiscardedUpToTheLimit) {
               413);
 }
 
+// Found with curl (tests/integration/serve_clients_test.cpp): `curl -T` sends
+// "Expect: 100-continue" and holds its body back; the parser waited for the
+// body, so every upload stalled a second (curl's wait) before its 405.
+TEST(http_request_parser, ExpectContinueIsCompleteAtTheEndOfTheHead) {
+    const std::string head = "PUT /x HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 5\r\n\r\n";
+    for (std::size_t step : {0, 1, 7}) {
+        auto out = parse_all(head, step);
+        EXPECT_EQ(out.error_status, 0) << step;
+        ASSERT_EQ(out.requests.size(), 1u) << step;
+        EXPECT_EQ(out.requests[0].target, "/x");
+        EXPECT_FALSE(out.requests[0].keep_alive) << "whether the body follows is the client's choice: close";
+    }
+    // A body sent anyway, and whatever follows it, is swallowed (the server
+    // closes after its answer).
+    request_parser parser;
+    auto r = parser.feed(head + "abcde");
+    ASSERT_EQ(r.what, kind::complete);
+    EXPECT_EQ(r.consumed, head.size());
+    (void)parser.take();
+    const std::string rest = "abcdeGET /y HTTP/1.1\r\nHost: h\r\n\r\n";
+    r = parser.feed(rest);
+    EXPECT_EQ(r.what, kind::need_more);
+    EXPECT_EQ(r.consumed, rest.size());
+    EXPECT_FALSE(parser.in_progress());
+
+    // Chunked: the same.
+    auto chunked = parse_all("POST /c HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n");
+    ASSERT_EQ(chunked.requests.size(), 1u);
+    EXPECT_FALSE(chunked.requests[0].keep_alive);
+}
+
+TEST(http_request_parser, ExpectContinueWithoutABodyOrOnHttp10IsOrdinary) {
+    // No body to hold back: an ordinary request, kept alive.
+    auto empty = parse_all("PUT /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n"
+                           "GET /y HTTP/1.1\r\nHost: h\r\n\r\n");
+    ASSERT_EQ(empty.requests.size(), 2u);
+    EXPECT_TRUE(empty.requests[0].keep_alive);
+    // HTTP/1.0: Expect is ignored (RFC 9110 §10.1.1), the body is read.
+    request_parser parser;
+    auto r = parser.feed("PUT /x HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+    EXPECT_EQ(r.what, kind::need_more);
+    r = parser.feed("abcde");
+    EXPECT_EQ(r.what, kind::complete);
+    // Another expectation changes nothing.
+    auto other = parse_all("PUT /x HTTP/1.1\r\nHost: h\r\nExpect: something\r\nContent-Length: 2\r\n\r\nab"
+                           "GET /y HTTP/1.1\r\nHost: h\r\n\r\n");
+    ASSERT_EQ(other.requests.size(), 2u);
+    EXPECT_TRUE(other.requests[0].keep_alive);
+}
+
 // Found by the http_request fuzzer: trailer fields were stored as headers and
 // counted as head bytes only when the head and trailers came in one read.
 TEST(http_request_parser, TrailersAreDiscardedNotHeaders) {
