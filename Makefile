@@ -91,9 +91,11 @@ UBSAN_OPTIONS_CI := $(call colon_separated,halt_on_error=1 print_stacktrace=1 \
   log_path=$(CURDIR)/$(ASAN_BUILD)/sanitizer-reports/ubsan)
 TSAN_OPTIONS_CI := $(call colon_separated,halt_on_error=1 second_deadlock_stack=1 \
   log_path=$(CURDIR)/$(TSAN_BUILD)/sanitizer-reports/tsan)
-# The servers' tests: the reactor's (net_*), src/http's (http_*) and zc serve's (serve*),
+# The servers' tests: the reactor's (net_*, each/net_* on every backend), src/http's (http_*)
+# and zc serve's (serve*, uring.serve* on io_uring), and the Kafka broker's
+# (kafka_server*, log_group*, log_serve*),
 # whose workers are threads of one process.
-TSAN_TESTS := '^(http_|serve|net_|kafka_server|log_group|log_serve)'
+TSAN_TESTS := '^(http_|serve|net_|each/net_|uring\.serve|kafka_server|log_group|log_serve)'
 # GCC 12's TSan runtime cannot map its shadow when the kernel randomises mmap
 # with more entropy than it was written for (seen with vm.mmap_rnd_bits=32:
 # "FATAL: ThreadSanitizer: unexpected memory mapping");

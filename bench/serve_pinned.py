@@ -42,6 +42,11 @@ NGINX_TWIN = "nginx sendfile on, second instance"
 ZC, ZC_BASELINE = "zc serve", "zc serve baseline"
 
 
+def zc_names(names):
+    """The zc servers compared with nginx: "zc serve", or one per --backends entry."""
+    return [n for n in names if n.startswith(ZC) and n != ZC_BASELINE]
+
+
 def warn(text):
     print(f"serve-vs-nginx --pinned: {text}", file=sys.stderr, flush=True)
 
@@ -309,9 +314,12 @@ def summarize(samples, names, sizes):
         # Ties (no request completed at 64M in a short run) go to the one that sent more bytes.
         best = max((NGINX_SENDFILE, NGINX_BUFFERED), key=lambda n: (rows[n]["requests_per_s"], rows[n]["bytes_per_s"] or 0))
         vs = lambda a, b, key: ratio(rows[a][key], rows[b][key]) if a in rows and b in rows else None
+        zcs = zc_names(names)
         summary[size] = {"servers": rows, "nginx_best": best, "ratios": {
-            "zc_vs_nginx_best": {"requests_per_s": vs(ZC, best, "requests_per_s"), "cpu_us_per_request": vs(ZC, best, "cpu_us_per_request")},
-            "zc_vs_baseline": {"requests_per_s": vs(ZC, ZC_BASELINE, "requests_per_s"), "cpu_us_per_request": vs(ZC, ZC_BASELINE, "cpu_us_per_request")},
+            "zc_vs_nginx_best": {"requests_per_s": vs(zcs[0], best, "requests_per_s"), "cpu_us_per_request": vs(zcs[0], best, "cpu_us_per_request")},
+            "each_zc_vs_nginx_best": {z: {"requests_per_s": vs(z, best, "requests_per_s"), "cpu_us_per_request": vs(z, best, "cpu_us_per_request"),
+                                          "p99": vs(z, best, "p99_us")} for z in zcs},
+            "zc_vs_baseline": {"requests_per_s": vs(zcs[0], ZC_BASELINE, "requests_per_s"), "cpu_us_per_request": vs(zcs[0], ZC_BASELINE, "cpu_us_per_request")},
             "noise_floor_nginx_twin_vs_nginx": {"requests_per_s": vs(NGINX_TWIN, NGINX_SENDFILE, "requests_per_s"),
                                                 "cpu_us_per_request": vs(NGINX_TWIN, NGINX_SENDFILE, "cpu_us_per_request")}}}
     return summary
@@ -330,7 +338,7 @@ def print_tables(summary, names, args):
         for name in names:
             r = rows[name]
             label = f"{name} (nginx-best)" if name == best else name
-            zc_row = name == ZC
+            zc_row = name in zc_names(names)
             cpu = f"{r['cpu_us_per_request']:,.2f}" if r["cpu_us_per_request"] is not None else "–"
             spread = f"{r['spread'] * 100:.0f} %" if r["spread"] is not None else "–"
             p50 = fmt_time(r["p50_us"]) if r["p50_us"] is not None else f"mean {fmt_time(r['mean_us'])}"
@@ -343,20 +351,22 @@ def print_tables(summary, names, args):
                 cells += [fmt_ratio(ratio(r["requests_per_s"], rows[ZC_BASELINE]["requests_per_s"]), zc_row),
                           fmt_ratio(ratio(r["cpu_us_per_request"], rows[ZC_BASELINE]["cpu_us_per_request"]), zc_row)] if zc_row else ["", ""]
             print("| " + " | ".join(cells) + " |")
-        if size_bytes(size) >= 1 << 20 and rows[ZC]["cpu_us_per_mib"] and rows[best]["cpu_us_per_mib"]:
-            print(f"\nCPU per MiB received (the responses still under way at the end included): zc serve "
-                  f"{rows[ZC]['cpu_us_per_mib']:,.1f} µs, nginx-best {rows[best]['cpu_us_per_mib']:,.1f} µs, "
-                  f"ratio {fmt_ratio(ratio(rows[ZC]['cpu_us_per_mib'], rows[best]['cpu_us_per_mib']))}.")
+        for z in zc_names(names):
+            if size_bytes(size) >= 1 << 20 and rows[z]["cpu_us_per_mib"] and rows[best]["cpu_us_per_mib"]:
+                print(f"\nCPU per MiB received (the responses still under way at the end included): {z} "
+                      f"{rows[z]['cpu_us_per_mib']:,.1f} µs, nginx-best {rows[best]['cpu_us_per_mib']:,.1f} µs, "
+                      f"ratio {fmt_ratio(ratio(rows[z]['cpu_us_per_mib'], rows[best]['cpu_us_per_mib']))}.")
         floor = entry["ratios"]["noise_floor_nginx_twin_vs_nginx"]
         print(f"\nNoise floor ({NGINX_TWIN} ÷ the first): requests/s {fmt_ratio(floor['requests_per_s'])}, "
               f"CPU/request {fmt_ratio(floor['cpu_us_per_request'])}.")
-    print("\n| file | zc req/s ÷ nginx-best | zc CPU/request ÷ nginx-best | nginx-best" +
+    print("\n| file | zc | zc req/s ÷ nginx-best | zc CPU/request ÷ nginx-best | zc p99 ÷ nginx-best | nginx-best" +
           (" | zc ÷ baseline req/s | zc ÷ baseline CPU" if baseline else "") + " | noise floor req/s | noise floor CPU |")
-    print("|---|---:|---:|---|" + ("---:|---:|" if baseline else "") + "---:|---:|")
+    print("|---|---|---:|---:|---:|---|" + ("---:|---:|" if baseline else "") + "---:|---:|")
     for size, entry in summary.items():
-        r = entry["ratios"]
-        cells = [size, fmt_ratio(r["zc_vs_nginx_best"]["requests_per_s"], True), fmt_ratio(r["zc_vs_nginx_best"]["cpu_us_per_request"], True),
-                 entry["nginx_best"].replace("nginx ", "")]
+      r = entry["ratios"]
+      for z, mine in r["each_zc_vs_nginx_best"].items():
+        cells = [size, z, fmt_ratio(mine["requests_per_s"], True), fmt_ratio(mine["cpu_us_per_request"], True),
+                 fmt_ratio(mine["p99"]), entry["nginx_best"].replace("nginx ", "")]
         if baseline:
             cells += [fmt_ratio(r["zc_vs_baseline"]["requests_per_s"]), fmt_ratio(r["zc_vs_baseline"]["cpu_us_per_request"])]
         cells += [fmt_ratio(r["noise_floor_nginx_twin_vs_nginx"]["requests_per_s"]), fmt_ratio(r["noise_floor_nginx_twin_vs_nginx"]["cpu_us_per_request"])]
@@ -375,6 +385,8 @@ def parse_args():
     p.add_argument("--client", choices=("wrk", "h2load"), default="wrk")
     p.add_argument("--json", help="write every raw sample and the medians here")
     p.add_argument("--serve-flags", default=os.environ.get("ZC_SERVE_FLAGS", ""))
+    p.add_argument("--backends", default="",
+                   help="zc serve once per backend in the same rounds, e.g. epoll,io-uring (--backend B each)")
     args = p.parse_args()
     if not re.fullmatch(r"\d+s?", args.duration):
         p.error(f"--duration {args.duration}: whole seconds, e.g. 5 or 5s")
@@ -403,11 +415,11 @@ def make_servers(args, workdir):
     serve_pin = ["taskset", "-c", str(args.server_cpu)] if args.server_cpu is not None else []
     servers = []
 
-    def zc(name, binary):
+    def zc(name, binary, extra=()):
         port = free_port()
         servers.append(Server(name, serve_pin + [binary, "serve", "--listen", f"127.0.0.1:{port}", "--root", www,
                                                  "--workers", "1", "--keepalive-timeout", "60", "--max-connections", "20000"]
-                              + args.serve_flags.split(), port, workdir))
+                              + args.serve_flags.split() + list(extra), port, workdir))
 
     def nginx(name, prefix, sendfile):
         port = free_port()
@@ -418,7 +430,11 @@ def make_servers(args, workdir):
     # The twin sits at the other end of the order from its original, so the
     # noise floor also covers the position in the round.
     nginx(NGINX_SENDFILE, "nginx-sendfile", True)
-    zc(ZC, args.zc)
+    backends = [b for b in args.backends.split(",") if b]
+    for backend in backends:
+        zc(f"{ZC} {backend}", args.zc, ["--backend", backend])
+    if not backends:
+        zc(ZC, args.zc)
     nginx(NGINX_BUFFERED, "nginx-buffered", False)
     if args.zc_baseline:
         zc(ZC_BASELINE, args.zc_baseline)
@@ -454,8 +470,8 @@ def run(args, workdir):
         for server in servers:
             server.wait_ready()
             verify(server, files)
-        shown_first = (ZC, ZC_BASELINE)  # the table lists zc first, whatever the measuring order
-        names = [s.name for s in servers if s.name in shown_first] + [s.name for s in servers if s.name not in shown_first]
+        # The table lists zc first, whatever the measuring order.
+        names = [s.name for s in servers if s.name.startswith(ZC)] + [s.name for s in servers if not s.name.startswith(ZC)]
         total = args.rounds * len(args.sizes) * len(servers)
         pinning = (f"servers on CPU {args.server_cpu} (one worker each), {args.client} on CPU {args.client_cpu}"
                    if args.unpinned_reason is None else f"NOT PINNED ({args.unpinned_reason})")

@@ -1,7 +1,7 @@
 // zc serve [--listen ADDR:PORT] [--root DIR] [--workers N] [--strategy S] [--list]
 //          [--access-log FILE|-] [--max-connections N] [--header-timeout S]
 //          [--keepalive-timeout S] [--send-timeout S] [--inline-file-limit SIZE]
-//          [--open-file-cache N] [--open-file-cache-inactive S]
+//          [--open-file-cache N] [--open-file-cache-inactive S] [--backend auto|epoll|io-uring]
 //
 // A static file server (HTTP/1.1: GET and HEAD, ranges, conditional requests,
 // keep-alive, pipelining) on the engine's resumable transfer; the server
@@ -9,7 +9,8 @@
 // parts: SIGPIPE ignored, SIGTERM/SIGINT turned into a graceful stop (stop
 // accepting, finish in-flight responses for up to 10 s, exit 0), the
 // descriptor limit raised to its hard maximum (10,000 connections need as
-// many descriptors), and the "zc: serving DIR on http://ADDR:PORT" line on
+// many descriptors), the event backend resolved once (a fallback said once),
+// and the "zc: serving DIR on http://ADDR:PORT (N workers, BACKEND)" line on
 // stderr (with the real port when port 0 was asked for: scripts and tests
 // read it).
 #include <pthread.h>
@@ -30,6 +31,7 @@
 #include "host_port.hpp"
 #include "http/server.hpp"
 #include "http/settings.hpp"
+#include "net/backend.hpp"
 #include "size_parser.hpp"
 #include "transfer_flags.hpp"
 
@@ -46,7 +48,7 @@ const verb_manual serve_manual = {
         "larger one follows as a file range through the transfer engine: under auto by sendfile(2), unless a "
         "profile measured on this machine (zc tune) chose otherwise; `--strategy` names one. A cached open file "
         "nobody asked for within `--open-file-cache-inactive` is closed, also on an idle worker.\n\n"
-        "On startup it prints \"zc: serving DIR on http://ADDR:PORT\" on stderr, with the real port when port 0 "
+        "On startup it prints \"zc: serving DIR on http://ADDR:PORT (N workers, BACKEND)\" on stderr, with the real port when port 0 "
         "was asked for. SIGTERM or SIGINT: stop accepting, finish in-flight responses (up to 10 s), exit 0.",
     .examples = {{"zc serve --root ./public --listen :8080 --list", "Serve a directory on every address, with listings."},
                  {"zc serve --listen 127.0.0.1:0 --access-log -", "A free port, every response logged to stdout."}},
@@ -93,13 +95,21 @@ int run_serve(serve_arguments& args) {
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+    // The backend is resolved once here, not per worker, so that a fallback
+    // is said once and the startup line names what runs.
+    auto backend = net::choose_backend(settings.net.backend);
+    if (!backend) return report_failure(backend.error().wrap("serve --backend"));
+    if (backend->passed_over)
+        fmt::print(stderr, "zc: {}; using {}\n", backend->passed_over->message(), net::backend_name(backend->kind));
+    settings.net.backend = backend->kind;
+
     auto server = http::server::start(settings);
     if (!server) return report_failure(server.error().wrap("serve"));
     std::error_code ec;
     const auto shown_root = std::filesystem::absolute(settings.root, ec);
-    fmt::print(stderr, "zc: serving {} on http://{} ({} worker{})\n",
+    fmt::print(stderr, "zc: serving {} on http://{} ({} worker{}, {})\n",
                ec ? settings.root : shown_root.lexically_normal().string(), server->local_address(),
-               server->workers(), server->workers() == 1 ? "" : "s");
+               server->workers(), server->workers() == 1 ? "" : "s", net::backend_name(settings.net.backend));
     std::fflush(stderr);
 
     int received = 0;
@@ -167,6 +177,15 @@ command add_serve_command(CLI::App& zc) {
         ->type_name("N")
         ->check(CLI::Range(0u, 1024u).description(""));
     add_strategy_option(*app, args->flags);
+    app->add_option_function<std::string>(
+           "--backend",
+           [&s](const std::string& text) { s.net.backend = *net::backend_from_name(text); },
+           fmt::format("How each worker learns which connections are ready: epoll, io-uring (multishot poll, "
+                       "Linux 5.13+; fails to start where io_uring is refused), or auto (default {}; the "
+                       "startup line names the one used)",
+                       net::backend_name(defaults.net.backend)))
+        ->type_name("auto|epoll|io-uring")
+        ->check(CLI::IsMember({"auto", "epoll", "io-uring"}).description(""));
     app->add_flag("--list", s.list_directories, "Answer a directory without index.html with a listing (default: 403)");
     app->add_option("--access-log", s.access_log,
                     "Log every response in the common log format to FILE (appended), or '-' for stdout (default: off)")

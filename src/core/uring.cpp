@@ -53,6 +53,13 @@ std::expected<uring, error> uring::create(unsigned entries) {
     return uring(std::unique_ptr<io_uring, queue_exit>(ring.release()));
 }
 
+std::expected<uring, error> uring::create(unsigned entries, io_uring_params& params) {
+    auto ring = std::make_unique<io_uring>();
+    if (int r = io_uring_queue_init_params(entries, ring.get(), &params); r < 0) return std::unexpected(ring_error(-r));
+    ring_mapped();
+    return uring(std::unique_ptr<io_uring, queue_exit>(ring.release()));
+}
+
 int uring::submit_and_wait(unsigned wait_for, std::uint64_t& syscalls) noexcept {
     if (zc_fault_uring_before_submit) zc_fault_uring_before_submit(ring_.get());
     int submitted;

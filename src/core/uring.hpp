@@ -41,6 +41,9 @@ public:
     // A ring with `entries` submission entries. On failure: the errno of
     // io_uring_queue_init, with the io_uring_disabled sysctl when it is set.
     static std::expected<uring, error> create(unsigned entries);
+    // The same with io_uring_queue_init_params (flags, CQ size); `params` is
+    // filled with what the kernel set up (features, real sizes).
+    static std::expected<uring, error> create(unsigned entries, io_uring_params& params);
 
     io_uring* get() const noexcept { return ring_.get(); }
 

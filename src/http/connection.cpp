@@ -88,6 +88,37 @@ net::outcome connection::on_ready(net::readiness what) {
     return advance();
 }
 
+net::outcome connection::on_received(std::span<const std::byte> bytes) {
+    receiving_ = false;
+    if (bytes.empty()) { // the client is done or gone
+        give_back_buffer();
+        return net::outcome::closed;
+    }
+    if (phase_ == phase::lingering) return linger(); // discarded
+    take_buffer();
+    if (begin_ > 0) { // the parser keeps its own copy of what it consumed
+        std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+    }
+    const std::size_t room = worker_.settings().read_buffer_size() - end_;
+    if (!head_started_) { // first byte of a request head: its clock starts now
+        head_started_ = true;
+        arm(worker_.settings().header_timeout);
+    }
+    std::memcpy(buffer_.get() + end_, bytes.data(), std::min(room, bytes.size()));
+    end_ += std::min(room, bytes.size());
+    if (bytes.size() > room) start_error(431); // more than a buffer unparsed: a head past every limit
+    return advance();
+}
+
+net::outcome connection::on_sent(bool all) {
+    if (!response_ || !response_->in_ring) return net::outcome::closed;
+    response_->ring_in_flight = false;
+    response_->ring_sent_all = all;
+    return advance();
+}
+
 net::outcome connection::on_deadline() {
     // Whatever we waited for (a head, the next request, a client reading its
     // response, a lingering EOF) did not come in time. A head that started is
@@ -122,6 +153,7 @@ net::outcome connection::advance() {
             }
             if (r == send_result::blocked) {
                 if (after != before || !armed()) arm(worker_.settings().send_timeout);
+                if (completion_io() && !response_->in_ring) wait_writable();
                 return net::outcome::open;
             }
             const bool close_after = response_->close_after || owner().draining();
@@ -150,12 +182,20 @@ net::outcome connection::advance() {
             return net::outcome::open;
         }
         if (read_more() == net::outcome::closed) return net::outcome::closed;
-        if (begin_ == end_) return net::outcome::open; // would block
+        if (begin_ == end_ || completion_io()) return net::outcome::open; // would block, or the bytes come to on_received
     }
 }
 
 // One recv into the buffer. Leaves begin_ == end_ when the socket would block.
 net::outcome connection::read_more() {
+    if (completion_io()) { // the bytes come to on_received
+        if (!receiving_) {
+            receiving_ = true;
+            receive();
+        }
+        if (begin_ == end_) go_idle();
+        return net::outcome::open;
+    }
     take_buffer();
     const std::size_t capacity = worker_.settings().read_buffer_size();
     if (end_ == capacity && begin_ > 0) { // compact: the parser keeps its own copy of what it consumed
@@ -258,6 +298,12 @@ connection::start_result connection::begin_sending(int status, bool close_after,
     phase_ = phase::sending;
     arm(worker_.settings().send_timeout);
     if (status == 0) return start_result::started;
+    if (completion_io() && !file_body) { // one send in the ring, no copy: the ring owns `out` until it left
+        response_->in_ring = true;
+        response_->ring_in_flight = true;
+        send(std::move(out));
+        return start_result::started;
+    }
     net::file_range range;
     if (file_body) {
         response_->file = file_body->file;
@@ -282,6 +328,10 @@ void connection::start_error(int status) {
 
 connection::send_result connection::send_some() {
     response& r = *response_;
+    if (r.in_ring) {
+        if (r.ring_in_flight) return send_result::blocked;
+        return r.ring_sent_all ? send_result::done : send_result::failed;
+    }
     if (!r.sender) return send_result::failed; // nothing of this response may go out
     const auto progress = r.sender->send_some();
     if (!progress) return send_result::failed;
@@ -290,6 +340,8 @@ connection::send_result connection::send_some() {
 
 void connection::finish_response() {
     response& r = *response_;
+    if (worker_.log().enabled() && r.in_ring && r.status > 0)
+        worker_.log().add(peer_host(), r.request_line, r.status, r.ring_sent_all ? r.out_body : 0);
     if (worker_.log().enabled() && r.sender && r.status > 0) {
         const std::size_t head_bytes = r.sender->head().size() - r.out_body;
         const std::uint64_t body_sent = r.sender->bytes_sent() - std::min<std::uint64_t>(r.sender->head_sent(), head_bytes);
@@ -312,6 +364,13 @@ net::outcome connection::start_lingering() {
 }
 
 net::outcome connection::linger() {
+    if (completion_io()) { // read and discard through the ring until the client's EOF
+        if (!receiving_) {
+            receiving_ = true;
+            receive();
+        }
+        return net::outcome::open;
+    }
     char scratch[4096];
     for (;;) {
         const ssize_t n = detail::retry_on_eintr([&] { return ::recv(fd(), scratch, sizeof scratch, 0); });

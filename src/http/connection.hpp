@@ -14,6 +14,13 @@
 // being sent stops reading (pipelined requests wait in the kernel), and the
 // next read happens when the response is done, so no edge is ever lost.
 //
+// On io_uring (session completion I/O) the same state machine gets its bytes
+// from on_received instead of recv(): it asks for one receive whenever it
+// would have called recv(), so pipelined requests still wait in the kernel
+// while a response is sent; a response without a file range is one send in
+// the ring (on_sent says it left), a file range still goes through the
+// engine, with wait_writable() when the socket is full.
+//
 // Memory while idle: only the connection object (socket, peer address,
 // state, deadline). The read buffer goes back to the worker's pool whenever
 // it is empty; the parser exists from a request's first byte until the
@@ -45,6 +52,12 @@ public:
     net::outcome on_ready(net::readiness what) override;
     net::outcome on_deadline() override;
     net::outcome on_drain() override;
+    // On io_uring: requests arrive as received bytes, and a response without
+    // a file range (a head with an inline or small-file body) is one send in
+    // the ring; a file range still goes through the engine.
+    bool takes_completions() const noexcept override { return true; }
+    net::outcome on_received(std::span<const std::byte> bytes) override;
+    net::outcome on_sent(bool all) override;
 
 private:
     enum class phase { reading, sending, lingering };
@@ -87,6 +100,7 @@ private:
     // spending a recv() on EAGAIN.
     bool drained_ = false;
     bool hung_up_ = false; // the current event reported a hang-up or error
+    bool receiving_ = false; // completion I/O: a receive is in flight
 
     std::unique_ptr<char[]> buffer_; // read buffer, only while bytes are pending
     std::size_t begin_ = 0, end_ = 0;
@@ -99,6 +113,10 @@ private:
         int status = 0;            // 0: nothing may be sent (a small file shrank twice): close
         bool close_after = false;
         std::string request_line;  // access log
+        // Completion I/O: the head and body were given to the ring in one send.
+        bool in_ring = false;
+        bool ring_in_flight = false;
+        bool ring_sent_all = false;
     };
     std::unique_ptr<response> response_; // only while a response is sent
 };

@@ -8,10 +8,14 @@
 // which every session does anyway. A backend never blocks except in wait().
 #pragma once
 
+#include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "zerocopy/error.hpp"
@@ -30,9 +34,18 @@ struct readiness {
     bool hung_up = false; // the peer closed its side, or an error is pending
 };
 
+// What a completion backend did for a session (watch_completions):
+// `received` carries the bytes of one receive (none: the peer closed or the
+// connection failed), `sent` says whether all the bytes of a send() left.
+enum class event_kind : std::uint8_t { ready, received, sent };
+
 struct ready_event {
     void* tag = nullptr; // what watch() was given
     readiness what;
+    event_kind kind = event_kind::ready;
+    bool sent_all = false;            // sent: every byte left
+    std::span<const std::byte> bytes; // received: valid until recycle(*this)
+    std::uint16_t buffer_id = 0;      // received: the provided buffer holding `bytes`
 };
 
 class backend {
@@ -45,13 +58,58 @@ public:
     // Waits up to timeout_ms (-1: until something is ready; 0: not at all)
     // and fills `out` with what is ready. Returns how many; EINTR is 0.
     virtual std::expected<std::size_t, error> wait(std::span<ready_event> out, int timeout_ms) = 0;
+
+    // Completion I/O (io_uring; the other backends say false and are never
+    // asked): the backend does the session's receives and sends itself, each
+    // one a request in the ring submitted with the next wait, so that a pass
+    // of the loop costs one system call however many connections it serves.
+    virtual bool completes_io() const noexcept { return false; }
+    // Takes fd without asking for readiness; unwatch() ends it and cancels
+    // what is in flight.
+    virtual std::expected<void, error> watch_completions(int fd, void* tag) {
+        (void)fd, (void)tag;
+        return std::unexpected(error::from_errno(EOPNOTSUPP, "completion I/O"));
+    }
+    // One receive into a buffer of the backend's: a `received` event. At
+    // most one in flight per descriptor (a second call is ignored).
+    virtual void receive(int fd) { (void)fd; }
+    // Sends all of `bytes` (the backend keeps them until they left, also
+    // past unwatch()): a `sent` event. One send in flight per descriptor.
+    virtual void send(int fd, std::string bytes) { (void)fd, (void)bytes; }
+    // One report of room to write: a `ready` event with writable set.
+    virtual void wait_writable(int fd) { (void)fd; }
+    // A `received` event's buffer goes back to the backend.
+    virtual void recycle(const ready_event& event) noexcept { (void)event; }
 };
 
-enum class backend_kind { automatic, epoll };
+enum class backend_kind { automatic, epoll, io_uring };
 
+// "auto", "epoll", "io-uring" (the spelling of zc serve --backend).
 std::string_view backend_name(backend_kind kind) noexcept;
+std::optional<backend_kind> backend_from_name(std::string_view name) noexcept;
+
+// Why this process cannot run `kind` here (io_uring: the ring cannot be
+// created — EPERM under a seccomp profile or io_uring_disabled, ENOSYS — or
+// the kernel has no multishot poll, Linux < 5.13); nullopt: it can. Probed
+// once per process; automatic is always available.
+std::optional<error> backend_unavailable(backend_kind kind);
+
+// What `kind` resolves to: explicit kinds themselves (or why this kernel
+// refuses them), automatic the first available in its order, with the
+// reason each one before it was passed over (said once, by the caller).
+struct backend_choice {
+    backend_kind kind = backend_kind::epoll;
+    std::optional<error> passed_over;
+};
+std::expected<backend_choice, error> choose_backend(backend_kind kind);
+
 // The best backend of `kind` this kernel runs (automatic: the first that
 // works, best first); the error says why none does.
 std::expected<std::unique_ptr<backend>, error> make_backend(backend_kind kind);
+
+// io_uring with the given ring sizes (make_backend uses 4096 submission and
+// 16384 completion entries); tests give it small rings so that a full
+// submission queue and an overflowing completion queue happen.
+std::expected<std::unique_ptr<backend>, error> make_io_uring_backend(unsigned sq_entries, unsigned cq_entries);
 
 } // namespace zc::net

@@ -151,14 +151,21 @@ void loop::accept_all() {
             continue;
         }
         session* s = owner.get();
-        if (!backend_->watch(fd, s, watch_mode::edge_read_write)) {
+        const bool completions = backend_->completes_io() && s->takes_completions();
+        const auto watched =
+            completions ? backend_->watch_completions(fd, s) : backend_->watch(fd, s, watch_mode::edge_read_write);
+        if (!watched) {
             open_connections_.fetch_sub(1, std::memory_order_relaxed);
             continue; // owner's destructor closes it
         }
+        s->completion_io_ = completions;
         s->id_ = next_session_id_++;
         by_id_.emplace(s->id_, s);
         sessions_.emplace(s, std::move(owner));
         sessions_peak_ = std::max(sessions_peak_, sessions_.size());
+        // Readiness reports a new socket writable at once; a session with
+        // completion I/O hears the same, and starts its first receive.
+        if (completions && s->on_ready(readiness{false, true, false}) == outcome::closed) close_session(s);
     }
 }
 
@@ -248,6 +255,17 @@ void loop::run_due(steady_clock::time_point now) {
         if (const auto due = t.next_due(); due && *due <= now) t.run(now);
 }
 
+void loop::deliver(session* s, const ready_event& event) {
+    outcome after = outcome::open;
+    if (!s->closed_) switch (event.kind) {
+        case event_kind::ready: after = s->on_ready(event.what); break;
+        case event_kind::received: after = s->on_received(event.bytes); break;
+        case event_kind::sent: after = s->on_sent(event.sent_all); break;
+        }
+    backend_->recycle(event); // the session copied what it keeps
+    if (after == outcome::closed) close_session(s);
+}
+
 void loop::run() {
     std::array<ready_event, events_per_wait> events;
     for (;;) {
@@ -264,8 +282,7 @@ void loop::run() {
             } else if (tag == &posted_tag) {
                 run_posted();
             } else {
-                auto* s = static_cast<session*>(tag);
-                if (!s->closed_ && s->on_ready(events[i].what) == outcome::closed) close_session(s);
+                deliver(static_cast<session*>(tag), events[i]);
             }
         }
         const auto now = steady_clock::now();

@@ -102,6 +102,8 @@ public:
     bool draining() const noexcept { return draining_; }
     std::size_t sessions() const noexcept { return sessions_.size(); }
     std::string_view backend_name() const noexcept { return backend_->name(); }
+    // The backend, for a session's completion I/O (session::receive, send).
+    backend& io() noexcept { return *backend_; }
 
 private:
     loop(const loop_limits& limits, std::atomic<std::size_t>& open_connections);
@@ -116,6 +118,7 @@ private:
     void note_closed_sessions(steady_clock::time_point now);
     void give_back_memory_if_due(steady_clock::time_point now);
     void run_posted();
+    void deliver(session* s, const ready_event& event);
 
     std::unique_ptr<backend> backend_;
     unique_fd listener_;

@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <string>
 
 #include "net/backend.hpp"
 #include "net/deadline_queue.hpp"
@@ -41,6 +43,32 @@ public:
     // progress (the loop ends its sessions at the drain deadline anyway).
     virtual outcome on_drain() = 0;
 
+    // Completion I/O. A session that can take its bytes as they arrive and
+    // hand over whole sends says so; on a backend that does the I/O itself
+    // (io_uring) it then gets no readiness for reading: it asks for bytes
+    // with receive() and gets on_received(), gives bytes away with send()
+    // and gets on_sent(), and asks wait_writable() when it writes to the
+    // socket itself (a file range through the engine) and the socket is
+    // full. It starts with one on_ready() reporting room to write. Elsewhere
+    // (epoll) nothing changes: it reads and writes the socket on on_ready().
+    virtual bool takes_completions() const noexcept { return false; }
+    // The bytes of one receive(), valid during the call only; none: the
+    // peer closed its side or the connection failed.
+    virtual outcome on_received(std::span<const std::byte> bytes) {
+        (void)bytes;
+        return outcome::closed;
+    }
+    // The bytes given to send() left (all: every one; else the connection failed).
+    virtual outcome on_sent(bool all) {
+        (void)all;
+        return outcome::closed;
+    }
+    // True when the loop gave this session completion I/O.
+    bool completion_io() const noexcept { return completion_io_; }
+    void receive();
+    void send(std::string bytes);
+    void wait_writable();
+
     int fd() const noexcept { return socket_.get(); }
     // Unique within its loop, never reused: the handle other threads give
     // loop::resume() (a pointer could be freed and reused meanwhile).
@@ -64,6 +92,7 @@ private:
     steady_clock::time_point deadline_{};
     std::uint64_t id_ = 0; // set by the loop when it takes the session
     bool closed_ = false; // set by the loop; freed after the current batch of events
+    bool completion_io_ = false;
 };
 
 } // namespace zc::net

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -52,6 +53,13 @@ void write_file(const fs::path& path, const std::string& data) {
     std::ofstream(path, std::ios::binary) << data;
 }
 
+// ZC_TEST_SERVE_BACKEND=io-uring runs every server of these tests on that
+// backend (CTest registers the suite a second time so, as uring.serve.*).
+std::string backend_under_test() {
+    const char* chosen = std::getenv("ZC_TEST_SERVE_BACKEND");
+    return chosen ? chosen : "";
+}
+
 // A started `zc serve` and its port.
 class served {
 public:
@@ -61,6 +69,8 @@ public:
         const std::string err = process_.stderr_so_far();
         const auto at = err.find("http://127.0.0.1:");
         port_ = std::stoi(err.substr(at + 17));
+        if (const std::string backend = backend_under_test(); !backend.empty() && err.find(", " + backend + ")") == std::string::npos)
+            throw std::runtime_error("zc serve does not say it runs on " + backend + ": " + err);
     }
     int port() const { return port_; }
     zc_process& process() { return process_; }
@@ -69,6 +79,8 @@ private:
     static std::vector<std::string> arguments(const fs::path& root, std::vector<std::string> extra) {
         std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--root", root.string()};
         if (std::find(extra.begin(), extra.end(), "--workers") == extra.end()) extra.insert(extra.end(), {"--workers", "2"});
+        if (const std::string backend = backend_under_test(); !backend.empty())
+            extra.insert(extra.end(), {"--backend", backend});
         args.insert(args.end(), extra.begin(), extra.end());
         return args;
     }
@@ -81,6 +93,14 @@ private:
 class serve : public ::testing::Test {
 protected:
     void SetUp() override {
+        if (const std::string backend = backend_under_test(); !backend.empty()) {
+            // A kernel (or a seccomp profile) that refuses the backend: skipped, with zc's reason.
+            zc_process probe({"serve", "--listen", "127.0.0.1:0", "--root", dir.path().string(), "--workers", "1",
+                              "--backend", backend},
+                             within(60s));
+            if (!probe.wait_for_stderr("zc: serving") && probe.stderr_so_far().find(backend) != std::string::npos)
+                GTEST_SKIP() << "--backend " << backend << ": " << probe.stderr_so_far();
+        }
         root = dir.path() / "root";
         fs::create_directories(root / "dir" / "sub");
         fs::create_directories(root / "noindex");

@@ -1,6 +1,8 @@
 // The reactor on its own, with a small echo protocol: many connections,
 // deadlines, timers on an idle loop, graceful drain, EMFILE, the refusal
 // past the connection limit. Every wait here is bounded; none asserts a time.
+// Each test runs on every backend (epoll, io-uring); one this kernel refuses
+// is skipped with the reason.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -135,6 +137,7 @@ struct echo_server {
     explicit echo_server(server_settings settings, std::chrono::milliseconds idle = 30s,
                          std::chrono::milliseconds timer = 0ms) {
         settings.port = 0;
+        settings.backend = ::testing::TestWithParam<backend_kind>::GetParam();
         auto started = server::start(settings, [this, idle, timer](loop& l) {
             return std::expected<std::unique_ptr<protocol_worker>, error>(
                 std::make_unique<echo_worker>(l, counters, idle, timer));
@@ -182,7 +185,14 @@ bool closed_by_peer(int fd, std::chrono::milliseconds limit = 10s) {
     return eof;
 }
 
-TEST(net_loop, echoes_byte_exact_over_many_connections_and_workers) {
+class net_loop : public ::testing::TestWithParam<backend_kind> {
+protected:
+    void SetUp() override {
+        if (auto refused = backend_unavailable(GetParam())) GTEST_SKIP() << refused->message();
+    }
+};
+
+TEST_P(net_loop, echoes_byte_exact_over_many_connections_and_workers) {
     server_settings settings;
     settings.workers = 2;
     echo_server echo(settings);
@@ -201,7 +211,7 @@ TEST(net_loop, echoes_byte_exact_over_many_connections_and_workers) {
 
 // Work done on another thread reaches the session through its loop; work for
 // a session the loop does not have is dropped, not run on a stranger.
-TEST(net_loop, resume_runs_on_the_sessions_loop_and_skips_unknown_sessions) {
+TEST_P(net_loop, resume_runs_on_the_sessions_loop_and_skips_unknown_sessions) {
     server_settings settings;
     settings.workers = 2;
     echo_server echo(settings);
@@ -229,7 +239,7 @@ TEST(net_loop, resume_runs_on_the_sessions_loop_and_skips_unknown_sessions) {
     EXPECT_EQ(strangers.load(), 0);
 }
 
-TEST(net_loop, a_large_echo_waits_for_room_and_loses_nothing) {
+TEST_P(net_loop, a_large_echo_waits_for_room_and_loses_nothing) {
     echo_server echo(server_settings{});
     ASSERT_TRUE(echo.running);
     auto client = connect_to(echo.port());
@@ -248,7 +258,7 @@ TEST(net_loop, a_large_echo_waits_for_room_and_loses_nothing) {
     EXPECT_TRUE(back == sent) << back.size() << " of " << sent.size() << " bytes came back";
 }
 
-TEST(net_loop, a_session_deadline_closes_an_idle_connection) {
+TEST_P(net_loop, a_session_deadline_closes_an_idle_connection) {
     echo_server echo(server_settings{}, 100ms);
     ASSERT_TRUE(echo.running);
     auto client = connect_to(echo.port());
@@ -257,7 +267,7 @@ TEST(net_loop, a_session_deadline_closes_an_idle_connection) {
 
 // A loop with no connections and no traffic still runs its timers (the
 // open-file cache's expiry is one): the wait is bounded by the next timer.
-TEST(net_loop, timers_run_on_an_idle_loop) {
+TEST_P(net_loop, timers_run_on_an_idle_loop) {
     server_settings settings;
     settings.workers = 1;
     echo_server echo(settings, 30s, 200ms);
@@ -267,7 +277,7 @@ TEST(net_loop, timers_run_on_an_idle_loop) {
     EXPECT_EQ(echo.counters.timer_runs, 1);
 }
 
-TEST(net_loop, stop_closes_idle_sessions_and_lets_busy_ones_finish) {
+TEST_P(net_loop, stop_closes_idle_sessions_and_lets_busy_ones_finish) {
     server_settings settings;
     settings.workers = 1;
     echo_server echo(settings);
@@ -284,12 +294,13 @@ TEST(net_loop, stop_closes_idle_sessions_and_lets_busy_ones_finish) {
     ASSERT_EQ(::send(busy.get(), "DONE", 4, MSG_NOSIGNAL), 4);
     bool eof = false;
     EXPECT_EQ(read_some(busy.get(), 16, &eof), "BYE");
+    EXPECT_TRUE(eof) << "closed once its work is done, while the server still exists";
     echo.running->wait();
     EXPECT_EQ(echo.counters.stopped, 1);
     EXPECT_FALSE(connect_to(echo.port())) << "the listener is closed after a stop";
 }
 
-TEST(net_loop, the_drain_timeout_ends_a_session_that_never_finishes) {
+TEST_P(net_loop, the_drain_timeout_ends_a_session_that_never_finishes) {
     server_settings settings;
     settings.limits.drain_timeout = 200ms;
     echo_server echo(settings);
@@ -303,7 +314,7 @@ TEST(net_loop, the_drain_timeout_ends_a_session_that_never_finishes) {
     EXPECT_TRUE(closed_by_peer(busy.get()));
 }
 
-TEST(net_loop, past_the_connection_limit_the_protocol_refuses) {
+TEST_P(net_loop, past_the_connection_limit_the_protocol_refuses) {
     server_settings settings;
     settings.workers = 1;
     settings.limits.max_connections = 2;
@@ -334,7 +345,7 @@ TEST(net_loop, past_the_connection_limit_the_protocol_refuses) {
 // Out of descriptors: the loop gives up its reserve descriptor to accept and
 // close the waiting connection (the client sees a close, not a hang), and
 // serves again once descriptors are back.
-TEST(net_loop, out_of_descriptors_closes_the_waiting_connection_and_recovers) {
+TEST_P(net_loop, out_of_descriptors_closes_the_waiting_connection_and_recovers) {
     echo_server echo(server_settings{});
     ASSERT_TRUE(echo.running);
     unique_fd waiting(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -368,6 +379,11 @@ TEST(net_loop, out_of_descriptors_closes_the_waiting_connection_and_recovers) {
     }
     EXPECT_EQ(got, "ok");
 }
+
+INSTANTIATE_TEST_SUITE_P(each, net_loop, ::testing::Values(backend_kind::epoll, backend_kind::io_uring),
+                         [](const ::testing::TestParamInfo<backend_kind>& param) {
+                             return param.param == backend_kind::epoll ? std::string("epoll") : std::string("io_uring");
+                         });
 
 } // namespace
 } // namespace zc::net

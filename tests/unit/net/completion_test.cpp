@@ -1,0 +1,240 @@
+// Completion I/O (backend.hpp: watch_completions, receive, send,
+// wait_writable): bytes arrive in the backend's buffers with their tag, a
+// send leaves whole however small the peer's window, an unwatched
+// descriptor's receive or send never comes out (not even once its number is
+// reused) and its send buffer outlives it, more receives at once than the
+// backend has buffers are all served. On io_uring with its real rings and
+// with tiny ones; epoll has none (completes_io() is false) and the loop
+// keeps its sessions on readiness there.
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "net/backend.hpp"
+#include "zerocopy/unique_fd.hpp"
+
+namespace zc::net {
+namespace {
+
+struct completion_case {
+    std::string name;
+    std::function<std::expected<std::unique_ptr<backend>, error>()> make;
+};
+
+std::vector<completion_case> completion_cases() {
+    return {
+        {"io_uring", [] { return make_backend(backend_kind::io_uring); }},
+        {"io_uring_tiny_rings", [] { return make_io_uring_backend(8, 16); }},
+    };
+}
+
+struct socket_pair {
+    unique_fd watched, peer;
+    static socket_pair make() {
+        int fds[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) return {};
+        return {unique_fd(fds[0]), unique_fd(fds[1])};
+    }
+};
+
+std::string pattern(std::size_t n) {
+    std::string s(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+    return s;
+}
+
+class net_completion : public ::testing::TestWithParam<completion_case> {
+protected:
+    void SetUp() override {
+        if (auto refused = backend_unavailable(backend_kind::io_uring)) GTEST_SKIP() << refused->message();
+        auto made = GetParam().make();
+        ASSERT_TRUE(made) << made.error().message();
+        b = std::move(*made);
+        if (!b->completes_io()) GTEST_SKIP() << "this kernel has no provided-buffer rings (Linux 5.19+)";
+    }
+
+    // The events of one wait, each received buffer copied out and recycled.
+    struct seen {
+        const void* tag;
+        event_kind kind;
+        readiness what;
+        bool sent_all;
+        std::string bytes;
+    };
+    std::vector<seen> next_events(int timeout_ms = 5000, std::size_t room = 64) {
+        std::vector<ready_event> out(room);
+        auto n = b->wait(out, timeout_ms);
+        EXPECT_TRUE(n) << n.error().message();
+        std::vector<seen> events;
+        for (std::size_t i = 0; n && i < *n; ++i) {
+            const ready_event& e = out[i];
+            events.push_back({e.tag, e.kind, e.what, e.sent_all,
+                              std::string(reinterpret_cast<const char*>(e.bytes.data()), e.bytes.size())});
+            b->recycle(e);
+        }
+        return events;
+    }
+    // Waits until an event of `kind` for `tag` comes (at most `rounds` waits).
+    std::optional<seen> wait_for(const void* tag, event_kind kind, int rounds = 20) {
+        for (int i = 0; i < rounds; ++i)
+            for (const seen& e : next_events(500))
+                if (e.tag == tag && e.kind == kind) return e;
+        return std::nullopt;
+    }
+
+    std::unique_ptr<backend> b;
+    char tag_a = 'a', tag_b = 'b', tag_c = 'c';
+};
+
+TEST(net_completion_epoll, epoll_does_no_completion_io) {
+    auto made = make_backend(backend_kind::epoll);
+    ASSERT_TRUE(made);
+    EXPECT_FALSE((*made)->completes_io());
+}
+
+TEST_P(net_completion, a_receive_delivers_the_bytes_with_the_tag_and_the_eof_as_none) {
+    auto p = socket_pair::make();
+    ASSERT_TRUE(b->watch_completions(p.watched.get(), &tag_a));
+    b->receive(p.watched.get());
+    EXPECT_TRUE(next_events(30).empty()) << "nothing arrived yet";
+    ASSERT_EQ(::write(p.peer.get(), "GET / HTTP/1.1\r\n\r\n", 18), 18);
+    auto got = wait_for(&tag_a, event_kind::received);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->bytes, "GET / HTTP/1.1\r\n\r\n");
+    EXPECT_TRUE(next_events(30).empty()) << "one receive, one event";
+    p.peer.reset();
+    b->receive(p.watched.get());
+    got = wait_for(&tag_a, event_kind::received);
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(got->bytes.empty()) << "EOF: a receive of nothing";
+}
+
+// The peer's socket buffer is far smaller than the send: the kernel takes it
+// in parts, and the backend submits the rest until every byte left.
+TEST_P(net_completion, a_send_larger_than_the_window_leaves_whole_and_in_order) {
+    auto p = socket_pair::make();
+    ASSERT_TRUE(b->watch_completions(p.watched.get(), &tag_a));
+    const std::string message = pattern(4 << 20);
+    b->send(p.watched.get(), message);
+    std::string arrived;
+    std::optional<seen> done;
+    for (int i = 0; i < 20000 && !done; ++i) {
+        char buffer[65536];
+        const ssize_t n = ::read(p.peer.get(), buffer, sizeof buffer);
+        if (n > 0) arrived.append(buffer, static_cast<std::size_t>(n));
+        for (const seen& e : next_events(n > 0 ? 0 : 10))
+            if (e.tag == &tag_a && e.kind == event_kind::sent) done = e;
+    }
+    ASSERT_TRUE(done) << "no completion of the send";
+    EXPECT_TRUE(done->sent_all);
+    char buffer[65536];
+    for (ssize_t n; (n = ::read(p.peer.get(), buffer, sizeof buffer)) > 0;) arrived.append(buffer, static_cast<std::size_t>(n));
+    EXPECT_EQ(arrived.size(), message.size());
+    EXPECT_TRUE(arrived == message) << "bytes out of order or lost";
+}
+
+TEST_P(net_completion, a_send_to_a_closed_peer_says_not_all) {
+    auto p = socket_pair::make();
+    ASSERT_TRUE(b->watch_completions(p.watched.get(), &tag_a));
+    p.peer.reset();
+    b->send(p.watched.get(), "HTTP/1.1 200 OK\r\n\r\n");
+    const auto got = wait_for(&tag_a, event_kind::sent);
+    ASSERT_TRUE(got);
+    EXPECT_FALSE(got->sent_all);
+}
+
+// The loop frees a closed session after its batch and closes its socket: a
+// receive or a send still in flight must never report to it, not even once
+// its descriptor number is reused; the send's bytes stay the backend's
+// until the kernel is done with them (ASan holds this to account).
+TEST_P(net_completion, an_unwatched_descriptor_hears_nothing_more_and_its_send_outlives_it) {
+    auto first = socket_pair::make();
+    auto second = socket_pair::make();
+    ASSERT_TRUE(b->watch_completions(first.watched.get(), &tag_a));
+    ASSERT_TRUE(b->watch_completions(second.watched.get(), &tag_b));
+    b->receive(first.watched.get());
+    b->send(second.watched.get(), pattern(4 << 20)); // the peer never reads: it stays in flight
+    (void)next_events(30);
+    const int first_number = first.watched.get();
+    b->unwatch(first_number);
+    b->unwatch(second.watched.get());
+    first.watched.reset();
+    second = socket_pair{};
+    ASSERT_EQ(::send(first.peer.get(), "late", 4, MSG_NOSIGNAL), -1) << "the receive let its socket go";
+    auto reused = socket_pair::make();
+    if (reused.watched.get() != first_number) std::swap(reused.watched, reused.peer);
+    ASSERT_EQ(reused.watched.get(), first_number) << "the lowest free number is reused";
+    ASSERT_TRUE(b->watch_completions(reused.watched.get(), &tag_c));
+    for (int i = 0; i < 3; ++i)
+        for (const seen& e : next_events(30)) EXPECT_EQ(e.tag, &tag_c) << "a stale completion came out";
+    b->receive(reused.watched.get());
+    ASSERT_EQ(::write(reused.peer.get(), "new", 3), 3);
+    const auto got = wait_for(&tag_c, event_kind::received);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->bytes, "new");
+}
+
+// More sockets with bytes waiting than the backend has buffers (128): every
+// one is received exactly once, some after the kernel said -ENOBUFS.
+TEST_P(net_completion, more_receives_at_once_than_buffers_all_arrive) {
+    constexpr std::size_t count = 600;
+    rlimit limit{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+    if (limit.rlim_cur < 2 * count + 64) {
+        rlimit raised = limit;
+        raised.rlim_cur = std::min<rlim_t>(limit.rlim_max, 2 * count + 256);
+        if (raised.rlim_cur < 2 * count + 64 || ::setrlimit(RLIMIT_NOFILE, &raised) != 0)
+            GTEST_SKIP() << "needs " << 2 * count + 64 << " descriptors";
+    }
+    std::vector<socket_pair> pairs(count);
+    std::vector<char> tags(count);
+    std::map<const void*, std::size_t> index;
+    for (std::size_t i = 0; i < count; ++i) {
+        pairs[i] = socket_pair::make();
+        ASSERT_TRUE(pairs[i].watched);
+        ASSERT_TRUE(b->watch_completions(pairs[i].watched.get(), &tags[i]));
+        index[&tags[i]] = i;
+        const std::string message = "request " + std::to_string(i);
+        ASSERT_EQ(::write(pairs[i].peer.get(), message.data(), message.size()), static_cast<ssize_t>(message.size()));
+    }
+    for (auto& p : pairs) b->receive(p.watched.get());
+    std::vector<int> received(count, 0);
+    std::size_t done = 0;
+    for (int pass = 0; pass < 2000 && done < count; ++pass)
+        for (const seen& e : next_events(1000, 256)) {
+            ASSERT_EQ(e.kind, event_kind::received);
+            const std::size_t i = index.at(e.tag);
+            EXPECT_EQ(e.bytes, "request " + std::to_string(i));
+            if (received[i]++ == 0) ++done;
+        }
+    EXPECT_EQ(done, count);
+    EXPECT_EQ(std::count(received.begin(), received.end(), 1), static_cast<long>(count)) << "each exactly once";
+}
+
+TEST_P(net_completion, wait_writable_reports_once_the_peer_makes_room) {
+    auto p = socket_pair::make();
+    ASSERT_TRUE(b->watch_completions(p.watched.get(), &tag_a));
+    const std::string chunk(65536, 'x');
+    while (::send(p.watched.get(), chunk.data(), chunk.size(), MSG_DONTWAIT) > 0) {}
+    b->wait_writable(p.watched.get());
+    EXPECT_TRUE(next_events(30).empty()) << "full: no room yet";
+    char buffer[65536];
+    for (ssize_t n; (n = ::read(p.peer.get(), buffer, sizeof buffer)) > 0;) {}
+    const auto got = wait_for(&tag_a, event_kind::ready);
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(got->what.writable);
+}
+
+INSTANTIATE_TEST_SUITE_P(each, net_completion, ::testing::ValuesIn(completion_cases()),
+                         [](const ::testing::TestParamInfo<completion_case>& param) { return param.param.name; });
+
+} // namespace
+} // namespace zc::net
