@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cmd_log_serve.hpp"
 #include "commands.hpp"
 #include "diagnostics.hpp"
 #include "log/index_file.hpp"
@@ -244,10 +245,20 @@ const verb_manual log_manual = {
         "size, CRC, timestamps, record count, compression) and index entries, like kafka-dump-log; `--offset N` "
         "starts at the batch holding N, `--json` prints one object. `zc log verify DIR` checks every batch's "
         "CRC-32C and every index entry of every partition, and names the file and byte position of the first "
-        "problem.",
-    .examples = {{"zc log dump /var/lib/zc-log/orders-0", "The batches and index entries of partition 0 of orders."},
+        "problem.\n\n"
+        "`zc log serve --dir DIR` serves the directory to Kafka clients as a single-node broker (node 0): "
+        "ApiVersions, Metadata, Produce, Fetch (long-poll), ListOffsets and CreateTopics, plus the consumer-group "
+        "APIs when a coordinator is built in. Topics are created on first use with `--partitions` partitions. It "
+        "prints \"zc log: listening on ADDR:PORT\" on stderr, with the real port when port 0 was asked for; "
+        "SIGTERM or SIGINT: stop accepting, finish in-flight responses, flush and close every partition, exit 0. "
+        "`--flush sync` acknowledges a produce only after fdatasync(2), so an acknowledged batch survives a power "
+        "loss; `async` leaves that to the kernel's writeback; `interval:MS` syncs within MS milliseconds.",
+    .examples = {{"zc log serve --dir /var/lib/zc-log --flush sync",
+                  "A broker on 127.0.0.1:9092; every acknowledged batch is on disk."},
+                 {"kcat -b 127.0.0.1:9092 -t orders -P -K:", "Produce keyed messages to it (key:value lines)."},
+                 {"zc log dump /var/lib/zc-log/orders-0", "The batches and index entries of partition 0 of orders."},
                  {"zc log verify /var/lib/zc-log", "Check every partition."}},
-    .exit_status = {{0, "the log was printed, or every CRC and index entry is sound"},
+    .exit_status = {{0, "the log was printed, every CRC and index entry is sound, or the server stopped on a signal"},
                     {1, "a partition is damaged or cannot be read"},
                     {2, "bad usage"}},
     .see_also = {"kafka-dump-log(1)"},
@@ -256,7 +267,7 @@ const verb_manual log_manual = {
 } // namespace
 
 command add_log_command(CLI::App& zc) {
-    auto* app = zc.add_subcommand("log", "Inspect and check a Kafka-compatible log directory (docs/log.md)");
+    auto* app = zc.add_subcommand("log", "Serve, inspect and check a Kafka-compatible log directory (docs/log.md)");
     app->require_subcommand(1);
 
     auto dump = std::make_shared<dump_options>();
@@ -276,8 +287,14 @@ command add_log_command(CLI::App& zc) {
         ->type_name("BYTES")
         ->default_val(4096);
 
+    CLI::App* serve_app = nullptr;
+    auto serve = add_log_serve_command(*app, serve_app);
+
     attach_manual(*app, log_manual);
-    return {app, [dump, dump_app, verify] { return dump_app->parsed() ? run_dump(*dump) : run_verify(*verify); }};
+    return {app, [dump, dump_app, verify, serve, serve_app] {
+                if (serve_app->parsed()) return serve();
+                return dump_app->parsed() ? run_dump(*dump) : run_verify(*verify);
+            }};
 }
 
 } // namespace zc::cli
