@@ -22,6 +22,7 @@
 #include "diagnostics.hpp"
 #include "host_port.hpp"
 #include "log/flush_policy.hpp"
+#include "log/group_coordinator.hpp"
 #include "log/segment.hpp"
 #include "log/serve.hpp"
 #include "size_parser.hpp"
@@ -110,9 +111,15 @@ int run_log_serve(const serve_arguments& args) {
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+    // The consumer-group coordinator (docs/log.md, "Consumer groups"); it
+    // outlives the server, whose loops call it.
+    auto groups = log::group_coordinator::open(settings->broker.dir, {});
+    if (!groups) return report_failure(groups.error().wrap("log serve: consumer offsets"));
+    settings->apis.push_back(groups->get());
     auto server = log::server::start(*settings);
     if (!server) return report_failure(server.error().wrap("log serve"));
     const auto advertised = (*server)->log().advertised();
+    (*groups)->set_advertised((*server)->log().config().node_id, advertised.host, advertised.port);
     fmt::print(stderr, "zc log: listening on {} ({} worker{}, {} topic{} in {}, advertised as {})\n",
                (*server)->local_address(), (*server)->workers(), (*server)->workers() == 1 ? "" : "s",
                (*server)->log().topics().size(), (*server)->log().topics().size() == 1 ? "" : "s", args.dir,

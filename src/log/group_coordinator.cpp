@@ -135,11 +135,11 @@ bool group_coordinator::handles(std::int16_t api_key) const {
 void group_coordinator::handle(const protocol::request& request, reply done) {
     outbox out;
     switch (request.header.api_key) {
-    case find_coordinator_key: out.add(std::move(done), find_coordinator(request)); break;
     case offset_fetch_key: out.add(std::move(done), offset_fetch(request)); break;
     default: {
         std::lock_guard lock(mutex_);
         switch (request.header.api_key) {
+        case find_coordinator_key: out.add(std::move(done), find_coordinator(request)); break;
         case join_group_key: join_group(request, std::move(done), out); break;
         case sync_group_key: sync_group(request, std::move(done), out); break;
         case heartbeat_key: out.add(std::move(done), heartbeat(request)); break;
@@ -150,6 +150,13 @@ void group_coordinator::handle(const protocol::request& request, reply done) {
     }
     }
     out.run();
+}
+
+void group_coordinator::set_advertised(std::int32_t node_id, std::string host, std::int32_t port) {
+    std::lock_guard lock(mutex_);
+    settings_.node_id = node_id;
+    settings_.host = std::move(host);
+    settings_.port = port;
 }
 
 std::string group_coordinator::new_member_id(const std::optional<std::string>& client_id) {

@@ -80,6 +80,10 @@ public:
     // when a coordinator gives a group up: a client looks for it again).
     ~group_coordinator() override;
 
+    // The node FindCoordinator names, once the server knows its bound and
+    // advertised address (what Metadata names too). Thread-safe.
+    void set_advertised(std::int32_t node_id, std::string host, std::int32_t port);
+
     bool handles(std::int16_t api_key) const override;
     void handle(const protocol::request& request, reply done) override;
     std::optional<steady_clock::time_point> next_due() const override;
