@@ -331,6 +331,31 @@ TEST_F(GroupCoordinator, JoinGroupV0UsesTheSessionTimeoutAsRebalanceTimeout) {
     EXPECT_EQ(y.get_array("Members").size(), 1u);
 }
 
+TEST_F(GroupCoordinator, AStaticMemberRestartingFencesItsOldId) {
+    auto static_join = [&](const std::string& member_id) {
+        message body = make_request(join_group);
+        body.set_string("GroupId", "g")
+            .set_int("SessionTimeoutMs", 1000)
+            .set_int("RebalanceTimeoutMs", 5000)
+            .set_string("MemberId", member_id)
+            .set_string("GroupInstanceId", "instance-1")
+            .set_string("ProtocolType", "consumer");
+        body.add("Protocols").set_string("Name", "range").set_string("Metadata", "");
+        return send(join_group, 5, body);
+    };
+    const message first = static_join("")->wait();
+    EXPECT_EQ(first.get_error("ErrorCode"), error_code::none) << "no MEMBER_ID_REQUIRED round with an instance id";
+    const std::string old_id = first.get_string("MemberId");
+    const message second = static_join("")->wait();
+    ASSERT_EQ(second.get_error("ErrorCode"), error_code::none);
+    EXPECT_NE(second.get_string("MemberId"), old_id);
+    EXPECT_EQ(view().members, 1u);
+    message body = make_request(heartbeat);
+    body.set_string("GroupId", "g").set_int("GenerationId", 2).set_string("MemberId", old_id).set_string(
+        "GroupInstanceId", "instance-1");
+    EXPECT_EQ(send(heartbeat, 3, body)->error(), error_code::fenced_instance_id);
+}
+
 TEST_F(GroupCoordinator, WaitingRequestsAreAnsweredWhenTheCoordinatorStops) {
     auto [a, b] = stable_pair();
     (void)b;
