@@ -41,6 +41,12 @@ std::expected<std::unique_ptr<server>, error> server::start(const serve_settings
     s->broker_ = std::move(*opened);
     s->shared_.log = s->broker_.get();
     s->shared_.apis = settings.apis;
+    for (const auto& make : settings.api_factories) {
+        auto api = make(*s->broker_);
+        if (!api) return std::unexpected(api.error());
+        s->shared_.apis.push_back(api->get());
+        s->owned_apis_.push_back(std::move(*api));
+    }
     s->shared_.transfer = settings.transfer;
     s->shared_.transfer.guard_sigpipe = false; // the process ignores SIGPIPE
     s->shared_.limits = settings.limits;

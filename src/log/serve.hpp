@@ -9,6 +9,7 @@
 #pragma once
 
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,10 @@ struct serve_settings {
     transfer_options transfer;       // --fetch
     kafka_limits limits;
     std::vector<async_api*> apis;    // not owned; must outlive the server
+    // Parts made once the broker is open (a group coordinator that needs the
+    // advertised address for FindCoordinator, or partitions of its own):
+    // owned by the server, asked after `apis`.
+    std::vector<std::function<std::expected<std::unique_ptr<async_api>, error>(log::broker&)>> api_factories;
 };
 
 // "0.0.0.0", "::", "[::]" or empty: a wildcard, which clients cannot connect to.
@@ -55,6 +60,7 @@ public:
 private:
     server() = default;
     std::unique_ptr<broker> broker_;
+    std::vector<std::unique_ptr<async_api>> owned_apis_; // from api_factories
     kafka_shared shared_;
     std::optional<net::server> workers_; // declared last: stopped before the rest goes
 };

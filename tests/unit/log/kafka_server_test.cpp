@@ -127,6 +127,56 @@ TEST_F(kafka_server, api_versions_in_an_unknown_version_is_answered_in_v0_with_u
     EXPECT_EQ(again->body.get_error("ErrorCode"), error_code::none);
 }
 
+// An async_api that answers Heartbeat from its own thread, later: the
+// stand-in for the group coordinator.
+class delayed_heartbeat final : public log::async_api {
+public:
+    ~delayed_heartbeat() override {
+        for (auto& t : threads_) t.join();
+    }
+    bool handles(std::int16_t key) const override { return key == 12; }
+    void handle(const protocol::request&, reply done) override {
+        threads_.emplace_back([done = std::move(done)] {
+            std::this_thread::sleep_for(100ms);
+            message body = protocol::make_response(12);
+            body.set_error("ErrorCode", error_code::rebalance_in_progress);
+            done(std::move(body));
+        });
+    }
+    std::optional<steady_clock::time_point> next_due() const override { return std::nullopt; }
+    void tick(steady_clock::time_point) override {}
+
+private:
+    std::vector<std::thread> threads_;
+};
+
+TEST_F(kafka_server, an_async_api_is_advertised_and_its_late_reply_keeps_its_place) {
+    delayed_heartbeat coordinator;
+    log::serve_settings settings;
+    settings.apis = {&coordinator};
+    start(settings);
+    kafka_client c(port_);
+    std::string all;
+    message heartbeat = protocol::make_request(12);
+    heartbeat.set_string("GroupId", "g").set_int("GenerationId", 1).set_string("MemberId", "m");
+    all += kafka_client::frame(12, 3, 1, heartbeat);
+    all += kafka_client::frame(api_versions, 2, 2, protocol::make_request(api_versions));
+    ASSERT_TRUE(c.send_bytes(all));
+    std::string keep;
+    // The heartbeat's reply comes 100 ms later from another thread, yet
+    // leaves first: ApiVersions, ready at once, waits behind it.
+    auto first = c.read_response(12, 3, keep);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->correlation_id, 1);
+    EXPECT_EQ(first->body.get_error("ErrorCode"), error_code::rebalance_in_progress);
+    std::string keep2;
+    auto second = c.read_response(api_versions, 2, keep2);
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->correlation_id, 2);
+    EXPECT_EQ(api_keys_of(second->body), (std::vector<std::int64_t>{0, 1, 2, 3, 12, 18, 19}));
+    server_.reset(); // before the coordinator goes
+}
+
 TEST_F(kafka_server, pipelined_requests_are_answered_in_request_order) {
     start();
     kafka_client c(port_);
