@@ -96,6 +96,20 @@ std::expected<log::serve_settings, std::string> to_settings(const serve_argument
     return s;
 }
 
+// The consumer-group coordinator (docs/log.md, "Consumer groups"): offsets
+// under DIR/__consumer_offsets/, FindCoordinator answered with the broker's
+// advertised address.
+std::expected<std::unique_ptr<log::async_api>, error> make_group_coordinator(log::broker& broker) {
+    log::group_coordinator_settings groups;
+    groups.advertised = [&broker] {
+        const auto address = broker.advertised();
+        return log::group_coordinator_settings::node{broker.config().node_id, address.host, address.port};
+    };
+    auto made = log::group_coordinator::open(broker.config().dir, std::move(groups));
+    if (!made) return std::unexpected(made.error().wrap("consumer offsets"));
+    return std::unique_ptr<log::async_api>(std::move(*made));
+}
+
 int run_log_serve(const serve_arguments& args) {
     auto settings = to_settings(args);
     if (!settings) {
@@ -111,15 +125,10 @@ int run_log_serve(const serve_arguments& args) {
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-    // The consumer-group coordinator (docs/log.md, "Consumer groups"); it
-    // outlives the server, whose loops call it.
-    auto groups = log::group_coordinator::open(settings->broker.dir, {});
-    if (!groups) return report_failure(groups.error().wrap("log serve: consumer offsets"));
-    settings->apis.push_back(groups->get());
+    settings->api_factories.push_back(make_group_coordinator);
     auto server = log::server::start(*settings);
     if (!server) return report_failure(server.error().wrap("log serve"));
     const auto advertised = (*server)->log().advertised();
-    (*groups)->set_advertised((*server)->log().config().node_id, advertised.host, advertised.port);
     fmt::print(stderr, "zc log: listening on {} ({} worker{}, {} topic{} in {}, advertised as {})\n",
                (*server)->local_address(), (*server)->workers(), (*server)->workers() == 1 ? "" : "s",
                (*server)->log().topics().size(), (*server)->log().topics().size() == 1 ? "" : "s", args.dir,

@@ -152,13 +152,6 @@ void group_coordinator::handle(const protocol::request& request, reply done) {
     out.run();
 }
 
-void group_coordinator::set_advertised(std::int32_t node_id, std::string host, std::int32_t port) {
-    std::lock_guard lock(mutex_);
-    settings_.node_id = node_id;
-    settings_.host = std::move(host);
-    settings_.port = port;
-}
-
 std::string group_coordinator::new_member_id(const std::optional<std::string>& client_id) {
     // xorshift128+: unpredictable enough for ids (seeded from random_device),
     // and cheap under the lock. Formatted as a version-4 UUID, like Kafka's.

@@ -46,6 +46,14 @@ struct group_coordinator_settings {
     std::int32_t node_id = 0;
     std::string host = "127.0.0.1";
     std::int32_t port = 9092;
+    // When set, asked at every FindCoordinator instead (the broker's
+    // advertised address, known only once it listens). Thread-safe.
+    struct node {
+        std::int32_t node_id = 0;
+        std::string host;
+        std::int32_t port = 0;
+    };
+    std::function<node()> advertised;
     // Kafka's group.min.session.timeout.ms and group.max.session.timeout.ms.
     std::chrono::milliseconds min_session_timeout{6000};
     std::chrono::milliseconds max_session_timeout{1800000};
@@ -79,10 +87,6 @@ public:
     // Answers every request still waiting (NOT_COORDINATOR, as Kafka does
     // when a coordinator gives a group up: a client looks for it again).
     ~group_coordinator() override;
-
-    // The node FindCoordinator names, once the server knows its bound and
-    // advertised address (what Metadata names too). Thread-safe.
-    void set_advertised(std::int32_t node_id, std::string host, std::int32_t port);
 
     bool handles(std::int16_t api_key) const override;
     void handle(const protocol::request& request, reply done) override;

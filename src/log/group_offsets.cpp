@@ -146,10 +146,12 @@ message group_coordinator::find_coordinator(const protocol::request& request) co
             .set_int("Port", -1);
         return r;
     }
+    group_coordinator_settings::node self{settings_.node_id, settings_.host, settings_.port};
+    if (settings_.advertised) self = settings_.advertised();
     r.set_error("ErrorCode", error_code::none)
-        .set_int("NodeId", settings_.node_id)
-        .set_string("Host", settings_.host)
-        .set_int("Port", settings_.port);
+        .set_int("NodeId", self.node_id)
+        .set_string("Host", self.host)
+        .set_int("Port", self.port);
     return r;
 }
 
