@@ -1,6 +1,9 @@
 #include "log/offset_store.hpp"
 
+#include <cerrno>
 #include <limits>
+
+#include <fmt/format.h>
 
 namespace zc::log {
 
@@ -26,6 +29,14 @@ void offset_store::commit(std::vector<offset_record> records, commit_done done) 
         done({});
         return;
     }
+    // A record the journal could not read back would hide every later one
+    // from the next open: refused here, without failing the store.
+    for (const auto& record : records)
+        if (encode_offset_record(record).size() > offset_journal::max_record_bytes) {
+            done(std::unexpected(error::from_errno(EMSGSIZE, fmt::format("offset commit for group '{}': a record over {} bytes",
+                                                                         record.key.group, offset_journal::max_record_bytes))));
+            return;
+        }
     {
         std::lock_guard lock(mutex_);
         queue_.push_back({std::move(records), std::move(done)});

@@ -45,7 +45,8 @@ public:
     offset_store& operator=(const offset_store&) = delete;
 
     // `done` is called once, from the store's thread, after the records are
-    // durable (or failed to be); an empty list is answered at once.
+    // durable (or failed to be); an empty list, or one with a record over
+    // offset_journal::max_record_bytes (EMSGSIZE), is answered at once.
     void commit(std::vector<offset_record> records, commit_done done);
 
     std::optional<committed_offset> fetch(const offset_key& key) const;

@@ -75,6 +75,20 @@ TEST(OffsetStore, EmptyCommitIsAnsweredAtOnce) {
     EXPECT_EQ(calls, 1);
 }
 
+TEST(OffsetStore, ARecordTooLargeToReadBackIsRefusedAndTheStoreGoesOn) {
+    temp_dir dir;
+    auto store = open_store(dir.path());
+    ASSERT_TRUE(store);
+    std::optional<std::expected<void, error>> result;
+    store->commit({record("g", "t", 0, 1, std::string(log::offset_journal::max_record_bytes, 'x'))},
+                  [&](std::expected<void, error> r) { result = std::move(r); });
+    ASSERT_TRUE(result);
+    ASSERT_FALSE(*result);
+    EXPECT_EQ(result->error().errno_value(), EMSGSIZE);
+    commit_ok(*store, {record("g", "t", 0, 2)});
+    EXPECT_EQ(store->fetch({"g", "t", 0})->offset, 2);
+}
+
 TEST(OffsetStore, CommitsSurviveReopenAndTheLastOneWins) {
     temp_dir dir;
     {
