@@ -132,26 +132,27 @@ void kafka_connection::free_buffer_if_empty() {
     }
 }
 
+// Room for one more read. A frame larger than that grows the buffer by
+// doubling up to the frame's size as its bytes arrive, so a claimed size
+// (up to max_frame_bytes) costs memory only once the bytes are sent.
 kafka_connection::step kafka_connection::read_more() {
     const std::size_t read_size = worker_.shared().limits.read_size;
-    // Room for one more read, and for the whole frame whose size is known.
-    std::size_t wanted = read_size;
-    if (end_ - begin_ >= 4) {
-        auto length = protocol::frame_length(std::string_view(reinterpret_cast<const char*>(buffer_.get() + begin_),
-                                                              end_ - begin_));
-        if (length && *length) wanted = std::max<std::size_t>(wanted, 4 + **length - (end_ - begin_));
+    const std::size_t pending = end_ - begin_;
+    std::size_t want = pending + read_size;
+    if (pending >= 4) {
+        auto length = protocol::frame_length(std::string_view(reinterpret_cast<const char*>(buffer_.get() + begin_), pending));
+        if (length && *length && 4 + std::size_t{**length} > want)
+            want = std::min<std::size_t>(4 + std::size_t{**length}, std::max(want, 2 * capacity_));
     }
-    if (capacity_ - end_ < wanted) {
-        const std::size_t pending = end_ - begin_;
-        const std::size_t needed = pending + wanted;
-        if (needed > capacity_) {
-            auto bigger = std::make_unique_for_overwrite<std::byte[]>(needed);
-            if (pending) std::memcpy(bigger.get(), buffer_.get() + begin_, pending);
-            buffer_ = std::move(bigger);
-            capacity_ = needed;
-        } else if (pending) {
-            std::memmove(buffer_.get(), buffer_.get() + begin_, pending);
-        }
+    if (capacity_ < want) {
+        auto bigger = std::make_unique_for_overwrite<std::byte[]>(want);
+        if (pending) std::memcpy(bigger.get(), buffer_.get() + begin_, pending);
+        buffer_ = std::move(bigger);
+        capacity_ = want;
+        begin_ = 0;
+        end_ = pending;
+    } else if (capacity_ - end_ < want - pending) {
+        std::memmove(buffer_.get(), buffer_.get() + begin_, pending);
         begin_ = 0;
         end_ = pending;
     }

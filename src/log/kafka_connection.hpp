@@ -21,7 +21,8 @@
 // fetches and never reads the answers leaves its requests in the kernel's
 // socket buffers (and then its own), not in the server's memory. The read
 // buffer holds at most one frame (≤ 100 MiB, Kafka's socket.request.max.bytes)
-// plus one read, and is freed whenever it is empty.
+// plus one read, grows by doubling as a large frame's bytes arrive (not to
+// the size the prefix claims), and is freed whenever it is empty.
 //
 // Idle: a connection without a byte in or out for idle_timeout (Kafka's
 // connections.max.idle.ms, 10 minutes) is closed.
