@@ -22,6 +22,7 @@
 #include "diagnostics.hpp"
 #include "host_port.hpp"
 #include "log/flush_policy.hpp"
+#include "log/group_coordinator.hpp"
 #include "log/segment.hpp"
 #include "log/serve.hpp"
 #include "size_parser.hpp"
@@ -95,6 +96,20 @@ std::expected<log::serve_settings, std::string> to_settings(const serve_argument
     return s;
 }
 
+// The consumer-group coordinator (docs/log.md, "Consumer groups"): offsets
+// under DIR/__consumer_offsets/, FindCoordinator answered with the broker's
+// advertised address.
+std::expected<std::unique_ptr<log::async_api>, error> make_group_coordinator(log::broker& broker) {
+    log::group_coordinator_settings groups;
+    groups.advertised = [&broker] {
+        const auto address = broker.advertised();
+        return log::group_coordinator_settings::node{broker.config().node_id, address.host, address.port};
+    };
+    auto made = log::group_coordinator::open(broker.config().dir, std::move(groups));
+    if (!made) return std::unexpected(made.error().wrap("consumer offsets"));
+    return std::unique_ptr<log::async_api>(std::move(*made));
+}
+
 int run_log_serve(const serve_arguments& args) {
     auto settings = to_settings(args);
     if (!settings) {
@@ -110,6 +125,7 @@ int run_log_serve(const serve_arguments& args) {
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+    settings->api_factories.push_back(make_group_coordinator);
     auto server = log::server::start(*settings);
     if (!server) return report_failure(server.error().wrap("log serve"));
     const auto advertised = (*server)->log().advertised();

@@ -79,6 +79,10 @@ server::~server() {
         stop();
         wait();
     }
+    // An api answers what still waits as it goes (a JoinGroup in a join
+    // phase): its replies go through loop::resume, so the loops, stopped,
+    // must still exist then.
+    owned_apis_.clear();
     (void)close();
 }
 
