@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kafka_clients.hpp"
 #include "support/test_support.hpp"
 #include "zc_process.hpp"
 
@@ -27,38 +28,6 @@ namespace zc::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-const char* const clients_dir = ZC_SOURCE_DIR "/tests/clients";
-const char* const debian_python = "/usr/bin/python3"; // the one python3-kafka is for
-
-struct shell_result {
-    int exit_code = -1;
-    std::string out;
-};
-
-// `command` under /bin/sh, stdout captured, killed after `seconds` so that a
-// stuck client cannot hang the suite.
-shell_result shell(const std::string& command, int seconds = 120) {
-    const std::string bounded = "timeout -s KILL " + std::to_string(seconds) + " sh -c '" + command + "'";
-    shell_result result;
-    FILE* pipe = ::popen(bounded.c_str(), "r");
-    if (!pipe) return result;
-    char chunk[65536];
-    std::size_t n;
-    while ((n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) result.out.append(chunk, n);
-    const int status = ::pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
-
-bool have_program(const std::string& name) { return shell("command -v " + name + " >/dev/null 2>&1", 10).exit_code == 0; }
-
-std::string slurp(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 // Polls `ready` every 100 ms for at most `limit`: a wait for a client, not a
 // timed assertion (the limit is far beyond what the step takes).
@@ -70,31 +39,6 @@ bool wait_until(Ready ready, std::chrono::milliseconds limit = 60s) {
     }
     return ready();
 }
-
-class broker_process {
-public:
-    explicit broker_process(const std::filesystem::path& dir) {
-        process_ = std::make_unique<zc_process>(
-            std::vector<std::string>{"log", "serve", "--dir", dir.string(), "--listen", "127.0.0.1:0", "--partitions", "3"},
-            within(600s));
-        if (!process_->wait_for_stderr("zc log: listening on ")) return;
-        static const std::regex pattern(R"(listening on 127\.0\.0\.1:(\d+))");
-        std::smatch m;
-        const std::string err = process_->stderr_so_far();
-        if (std::regex_search(err, m, pattern)) port_ = std::stoi(m[1]);
-    }
-    std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
-    bool started() const { return port_ > 0; }
-    std::string stderr_so_far() { return process_->stderr_so_far(); }
-    run_result stop() {
-        ::kill(process_->pid(), SIGTERM);
-        return process_->finish();
-    }
-
-private:
-    std::unique_ptr<zc_process> process_;
-    int port_ = 0;
-};
 
 // A client running in the background with its stdout and stderr in files;
 // stop() is SIGTERM (a kcat consumer then closes: commits, LeaveGroup).
@@ -124,8 +68,8 @@ public:
         }
         pid_ = -1;
     }
-    std::string out() const { return slurp(out_); }
-    std::string err() const { return slurp(err_); }
+    std::string out() const { return read_file(out_); }
+    std::string err() const { return read_file(err_); }
 
     // The partitions of the last "assigned:" line kcat printed (-1 none yet).
     std::set<int> assignment() const {
@@ -178,7 +122,7 @@ const std::set<int> all_partitions = {0, 1, 2};
 TEST(log_group, two_kcat_consumers_share_three_partitions_and_the_survivor_takes_over) {
     if (!have_program("kcat")) GTEST_SKIP() << "kcat is not installed";
     temp_dir dir;
-    broker_process broker(dir / "log");
+    broker_process broker(dir / "log", {"--partitions", "3"});
     ASSERT_TRUE(broker.started()) << broker.stderr_so_far();
     ASSERT_TRUE(produce(broker, dir.path(), "events", "first-", 30));
 
@@ -222,7 +166,7 @@ TEST(log_group, committed_offsets_survive_a_broker_restart) {
     temp_dir dir;
     const std::string read_to_end = " -q -e -f \"%s\\n\" -X auto.offset.reset=earliest -X session.timeout.ms=6000";
     {
-        broker_process broker(dir / "log");
+        broker_process broker(dir / "log", {"--partitions", "3"});
         ASSERT_TRUE(broker.started()) << broker.stderr_so_far();
         ASSERT_TRUE(produce(broker, dir.path(), "events", "before-", 20));
         const auto first = shell("kcat -b " + broker.bootstrap() + " -G keepers events" + read_to_end);
@@ -231,7 +175,7 @@ TEST(log_group, committed_offsets_survive_a_broker_restart) {
         EXPECT_EQ(broker.stop().exit_code, 0);
     }
     EXPECT_TRUE(std::filesystem::exists(dir / "log" / "__consumer_offsets" / "offsets.journal"));
-    broker_process broker(dir / "log");
+    broker_process broker(dir / "log", {"--partitions", "3"});
     ASSERT_TRUE(broker.started()) << broker.stderr_so_far();
     ASSERT_TRUE(produce(broker, dir.path(), "events", "after-", 10));
     const auto second = shell("kcat -b " + broker.bootstrap() + " -G keepers events" + read_to_end);
@@ -246,10 +190,10 @@ TEST(log_group, kafka_python_consumer_joins_commits_and_a_later_member_starts_af
     if (shell(std::string(debian_python) + " -c \"import kafka\" 2>/dev/null", 30).exit_code != 0)
         GTEST_SKIP() << "kafka-python (python3-kafka) is not installed";
     temp_dir dir;
-    broker_process broker(dir / "log");
+    broker_process broker(dir / "log", {"--partitions", "3"});
     ASSERT_TRUE(broker.started()) << broker.stderr_so_far();
     ASSERT_TRUE(produce(broker, dir.path(), "events", "py-", 25));
-    const std::string script = std::string(debian_python) + " " + clients_dir + "/group_kafka_python.py " +
+    const std::string script = std::string(debian_python) + " " + kafka_clients_dir + "/group_kafka_python.py " +
                                broker.bootstrap() + " events pygroup ";
     const auto first = shell(script + "25 2>&1");
     EXPECT_EQ(first.exit_code, 0) << first.out;

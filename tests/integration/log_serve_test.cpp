@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kafka_clients.hpp"
 #include "support/test_support.hpp"
 #include "zc_process.hpp"
 
@@ -27,63 +28,6 @@ namespace zc::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-const char* const clients_dir = ZC_SOURCE_DIR "/tests/clients";
-const char* const debian_python = "/usr/bin/python3"; // the one python3-kafka and python3-confluent-kafka are for
-
-struct shell_result {
-    int exit_code = -1;
-    std::string out;
-};
-
-// `command` under /bin/sh with stdout captured and a hard time limit
-// (timeout(1)), so that a stuck client cannot hang the suite.
-shell_result shell(const std::string& command, int seconds = 120) {
-    const std::string bounded = "timeout -s KILL " + std::to_string(seconds) + " sh -c '" + command + "'";
-    shell_result result;
-    FILE* pipe = ::popen(bounded.c_str(), "r");
-    if (!pipe) return result;
-    char chunk[65536];
-    std::size_t n;
-    while ((n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) result.out.append(chunk, n);
-    const int status = ::pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
-
-bool have_program(const std::string& name) {
-    return shell("command -v " + name + " >/dev/null 2>&1", 10).exit_code == 0;
-}
-bool have_python_module(const std::string& module) {
-    return shell(std::string(debian_python) + " -c \"import " + module + "\" 2>/dev/null", 30).exit_code == 0;
-}
-
-class broker_process {
-public:
-    broker_process(const std::filesystem::path& dir, std::vector<std::string> extra = {}) {
-        std::vector<std::string> args = {"log", "serve", "--dir", dir.string(), "--listen", "127.0.0.1:0"};
-        args.insert(args.end(), extra.begin(), extra.end());
-        process_ = std::make_unique<zc_process>(args, within(600s));
-        if (!process_->wait_for_stderr("zc log: listening on ")) return;
-        static const std::regex pattern(R"(listening on 127\.0\.0\.1:(\d+))");
-        std::smatch m;
-        const std::string err = process_->stderr_so_far();
-        if (std::regex_search(err, m, pattern)) port_ = std::stoi(m[1]);
-    }
-    int port() const { return port_; }
-    std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
-    void kill_hard() { ::kill(process_->pid(), SIGKILL); }
-    run_result stop() {
-        ::kill(process_->pid(), SIGTERM);
-        return process_->finish();
-    }
-    run_result finish() { return process_->finish(); }
-    std::string stderr_so_far() { return process_->stderr_so_far(); }
-
-private:
-    std::unique_ptr<zc_process> process_;
-    int port_ = 0;
-};
 
 struct message_line {
     std::string key, value, headers;
@@ -193,7 +137,7 @@ TEST(log_serve, kafka_python_produces_and_consumes_with_crc_checks) {
     broker_process broker(dir / "log", {"--partitions", "3"});
     ASSERT_GT(broker.port(), 0) << broker.stderr_so_far();
     for (const char* codec : {"none", "gzip"}) {
-        const auto r = shell(std::string(debian_python) + " " + clients_dir + "/kafka_python_roundtrip.py " +
+        const auto r = shell(std::string(debian_python) + " " + kafka_clients_dir + "/kafka_python_roundtrip.py " +
                              broker.bootstrap() + " kp-" + codec + " 20000 " + codec + " 2>&1");
         EXPECT_EQ(r.exit_code, 0) << codec << ": " << r.out;
         EXPECT_NE(r.out.find("ok 20000 messages in 3 partitions"), std::string::npos) << r.out;
@@ -208,7 +152,7 @@ TEST(log_serve, confluent_kafka_round_trip) {
     broker_process broker(dir / "log", {"--partitions", "3", "--fetch", "splice"});
     ASSERT_GT(broker.port(), 0) << broker.stderr_so_far();
     const auto report = dir / "delivered.txt";
-    const std::string script = std::string(debian_python) + " " + clients_dir + "/confluent_delivered.py ";
+    const std::string script = std::string(debian_python) + " " + kafka_clients_dir + "/confluent_delivered.py ";
     const auto produced = shell(script + "produce " + broker.bootstrap() + " cf 20000 " + report.string() + " 60 2>&1");
     ASSERT_EQ(produced.exit_code, 0) << produced.out;
     const auto checked = shell(script + "check " + broker.bootstrap() + " cf " + report.string() + " 2>&1");
@@ -226,7 +170,7 @@ TEST(log_serve, acknowledged_messages_survive_kill_9_under_flush_sync) {
     temp_dir dir;
     const auto log_dir = dir / "log";
     const auto report = dir / "delivered.txt";
-    const std::string script = std::string(debian_python) + " " + clients_dir + "/confluent_delivered.py ";
+    const std::string script = std::string(debian_python) + " " + kafka_clients_dir + "/confluent_delivered.py ";
     std::mt19937 random(std::random_device{}());
     for (int round = 0; round < 5; ++round) {
         broker_process broker(log_dir, {"--partitions", "3", "--flush", "sync", "--segment-bytes", "256K"});
