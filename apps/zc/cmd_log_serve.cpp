@@ -8,9 +8,7 @@
 // and "zc log: listening on HOST:PORT" on stderr with the real port.
 #include "cmd_log_serve.hpp"
 
-#include <pthread.h>
 #include <signal.h>
-#include <sys/resource.h>
 
 #include <cstdio>
 #include <memory>
@@ -25,6 +23,7 @@
 #include "log/group_coordinator.hpp"
 #include "log/segment.hpp"
 #include "log/serve.hpp"
+#include "server_process.hpp"
 #include "size_parser.hpp"
 #include "zerocopy/strategy.hpp"
 
@@ -46,14 +45,6 @@ struct serve_arguments {
     std::size_t max_connections = 10'000;
     long long idle_ms = 600'000;
 };
-
-void raise_descriptor_limit() {
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
-}
 
 std::expected<log::serve_settings, std::string> to_settings(const serve_arguments& args) {
     log::serve_settings s;
@@ -117,13 +108,7 @@ int run_log_serve(const serve_arguments& args) {
         return exit_usage;
     }
     raise_descriptor_limit();
-    // Blocked before any worker exists (threads inherit the mask), so that
-    // only sigwait() below sees them.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    const stop_signals stop;
 
     settings->api_factories.push_back(make_group_coordinator);
     auto server = log::server::start(*settings);
@@ -135,11 +120,9 @@ int run_log_serve(const serve_arguments& args) {
                host_port{advertised.host, advertised.port}.to_string());
     std::fflush(stderr);
 
-    int received = 0;
-    while (sigwait(&stop_signals, &received) != 0) {
-    }
+    const int received = stop.wait();
     fmt::print(stderr, "zc log: {}: finishing in-flight responses, flushing the partitions, then exiting\n",
-               received == SIGINT ? "SIGINT" : "SIGTERM");
+               stop_signals::name(received));
     std::fflush(stderr);
     (*server)->stop();
     (*server)->wait();

@@ -13,9 +13,7 @@
 // and the "zc: serving DIR on http://ADDR:PORT (N workers, BACKEND)" line on
 // stderr (with the real port when port 0 was asked for: scripts and tests
 // read it).
-#include <pthread.h>
 #include <signal.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -28,6 +26,7 @@
 #include "commands.hpp"
 #include "diagnostics.hpp"
 #include "manual.hpp"
+#include "server_process.hpp"
 #include "host_port.hpp"
 #include "http/server.hpp"
 #include "http/settings.hpp"
@@ -73,27 +72,12 @@ std::string seconds_text(std::chrono::milliseconds ms) {
     return fmt::format("{:g}", static_cast<double>(ms.count()) / 1000.0);
 }
 
-// 10,000 connections need 10,000 descriptors; the usual soft limit is 1024.
-void raise_descriptor_limit() {
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
-}
-
 int run_serve(serve_arguments& args) {
     http::serve_settings& settings = args.settings;
     settings.strategy = *parse_strategy(args.flags.strategy);
 
     raise_descriptor_limit();
-    // Block the stop signals before any worker exists (threads inherit the
-    // mask), so that only sigwait() below ever sees them.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    const stop_signals stop;
 
     // The backend is resolved once here, not per worker, so that a fallback
     // is said once and the startup line names what runs.
@@ -112,10 +96,8 @@ int run_serve(serve_arguments& args) {
                server->workers(), server->workers() == 1 ? "" : "s", net::backend_name(settings.net.backend));
     std::fflush(stderr);
 
-    int received = 0;
-    while (sigwait(&stop_signals, &received) != 0) {
-    }
-    fmt::print(stderr, "zc: {}: finishing in-flight responses, then exiting\n", received == SIGINT ? "SIGINT" : "SIGTERM");
+    const int received = stop.wait();
+    fmt::print(stderr, "zc: {}: finishing in-flight responses, then exiting\n", stop_signals::name(received));
     std::fflush(stderr);
     server->stop();
     server->wait();
