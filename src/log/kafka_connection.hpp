@@ -87,6 +87,16 @@ private:
     const kafka_shared& shared_;
 };
 
+// How far the front response is sent. Outside kafka_connection so that it is
+// a complete type where std::optional asks whether it is constructible
+// (clang refuses a nested class with member initialisers there).
+struct kafka_send_progress {
+    std::size_t next_gap = 0;  // gaps before it are sent or being sent
+    std::size_t position = 0;  // frame bytes before it are handed to a sender
+    bool tail_started = false; // the bytes after the last gap
+    std::optional<net::head_and_range> sender;
+};
+
 class kafka_connection final : public net::session {
 public:
     kafka_connection(unique_fd socket, kafka_worker& owner);
@@ -119,12 +129,7 @@ private:
         std::vector<fetch_range> ranges;    // the frame's gaps' file slices, by gap id
         std::unique_ptr<parked_fetch> fetch; // a waiting long-poll fetch
     };
-    struct sending {
-        std::size_t next_gap = 0;  // gaps before it are sent or being sent
-        std::size_t position = 0;  // frame bytes before it are handed to a sender
-        bool tail_started = false; // the bytes after the last gap
-        std::optional<net::head_and_range> sender;
-    };
+    using sending = kafka_send_progress;
 
     net::outcome advance();
     enum class step { progress, blocked, failed };
@@ -152,7 +157,6 @@ private:
     std::optional<sending> sending_; // the front slot, once it is ready and sent
     std::unique_ptr<std::byte[]> buffer_;
     std::size_t capacity_ = 0, begin_ = 0, end_ = 0;
-    bool peer_closed_ = false;
     bool failed_ = false; // a protocol violation: close once what is queued before it is sent
     steady_clock::time_point last_activity_;
 };
