@@ -3,9 +3,11 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -228,6 +230,14 @@ std::expected<transfer_job::state, error> step_discarding(transfer_job& job, int
         last = job.step();
     }
     return last;
+}
+
+bool ensure_descriptor_limit(std::size_t needed, std::size_t headroom) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return false;
+    if (limit.rlim_cur >= needed) return true;
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, needed + headroom);
+    return limit.rlim_cur >= needed && ::setrlimit(RLIMIT_NOFILE, &limit) == 0;
 }
 
 int open_fd_count() {

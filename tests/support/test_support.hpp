@@ -127,6 +127,10 @@ std::expected<transfer_job::state, error> step_discarding(transfer_job& job, int
 
 // Open descriptors of this process (entries of /proc/self/fd).
 int open_fd_count();
+// Makes room for at least `needed` descriptors: below that, the soft limit
+// is raised to needed + headroom (at most the hard limit). False when the
+// limit stays below `needed` (the caller skips).
+bool ensure_descriptor_limit(std::size_t needed, std::size_t headroom = 0);
 // Runs `round` three times and expects as many descriptors open afterwards as
 // before. A fatal failure inside a round stops it there.
 void expect_no_descriptor_leaks(const std::function<void()>& round);

@@ -442,12 +442,6 @@ TEST_F(kafka_server, a_client_that_never_reads_stops_being_read) {
 
 namespace {
 
-std::size_t open_descriptors() {
-    std::size_t n = 0;
-    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-    return n;
-}
-
 // In a child (its own descriptor table, so 10,000 client sockets and the
 // server's 10,000 fit the limit): connects `count` sockets to the port,
 // says so on `ready`, holds them until `release` closes. Only system calls
@@ -474,17 +468,11 @@ TEST_F(kafka_server, ten_thousand_idle_connections_and_still_serving) {
     constexpr rlim_t needed = idle_count + 300;
     rlimit limit{};
     ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
-    if (limit.rlim_cur < needed) {
-        rlimit raised = limit;
-        raised.rlim_cur = std::min<rlim_t>(limit.rlim_max, needed);
-        ::setrlimit(RLIMIT_NOFILE, &raised);
-        ::getrlimit(RLIMIT_NOFILE, &raised);
-        if (raised.rlim_cur < needed) GTEST_SKIP() << "the descriptor limit (" << raised.rlim_cur << ") is below " << needed;
-    }
+    if (!ensure_descriptor_limit(needed)) GTEST_SKIP() << "the descriptor limit is below " << needed;
     log::serve_settings settings;
     settings.net.limits.max_connections = idle_count + 100;
     start(settings);
-    const std::size_t before = open_descriptors();
+    const int before = open_fd_count();
     int ready[2], release[2];
     ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
     ASSERT_EQ(::pipe2(release, O_CLOEXEC), 0);
@@ -502,9 +490,9 @@ TEST_F(kafka_server, ten_thousand_idle_connections_and_still_serving) {
     const bool said_ready = connected && ::read(ready[0], &c, 1) == 1;
     // The server holds them all (its accepted sockets are in this process).
     const auto until = std::chrono::steady_clock::now() + 30s;
-    while (said_ready && open_descriptors() < before + idle_count && std::chrono::steady_clock::now() < until)
+    while (said_ready && open_fd_count() < before + idle_count && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(50ms);
-    const std::size_t held = open_descriptors() - before;
+    const int held = open_fd_count() - before;
     kafka_client fresh(port_);
     std::string keep;
     auto r = fresh.call(api_versions, 2, protocol::make_request(api_versions), keep);
@@ -515,7 +503,7 @@ TEST_F(kafka_server, ten_thousand_idle_connections_and_still_serving) {
     ::setrlimit(RLIMIT_NOFILE, &limit);
     ASSERT_TRUE(said_ready) << "the child could not open its connections";
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    EXPECT_GE(held, static_cast<std::size_t>(idle_count));
+    EXPECT_GE(held, idle_count);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->body.get_error("ErrorCode"), error_code::none);
 }

@@ -5,7 +5,6 @@
 // tiny ones (a full submission queue, an overflowing completion queue).
 // io_uring cases this kernel refuses are skipped with the reason.
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "net/backend.hpp"
+#include "support/test_support.hpp"
 #include "zerocopy/unique_fd.hpp"
 
 namespace zc::net {
@@ -195,14 +195,7 @@ TEST_P(net_backend, a_paused_listener_watched_again_reports_what_waits) {
 // twice (the second round after the tiny rings' overflow re-armed polls).
 TEST_P(net_backend, thousands_of_descriptors_all_reported_in_batches) {
     constexpr std::size_t count = 2500;
-    rlimit limit{};
-    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
-    if (limit.rlim_cur < 2 * count + 64) {
-        rlimit raised = limit;
-        raised.rlim_cur = std::min<rlim_t>(limit.rlim_max, 2 * count + 256);
-        if (raised.rlim_cur < 2 * count + 64 || ::setrlimit(RLIMIT_NOFILE, &raised) != 0)
-            GTEST_SKIP() << "needs " << 2 * count + 64 << " descriptors";
-    }
+    if (!test::ensure_descriptor_limit(2 * count + 64, 192)) GTEST_SKIP() << "needs " << 2 * count + 64 << " descriptors";
     std::vector<socket_pair> pairs(count);
     std::vector<char> tags(count);
     for (std::size_t i = 0; i < count; ++i) {

@@ -6,7 +6,6 @@
 // backend has buffers are all served. On io_uring with its real rings and
 // with tiny ones; epoll has none (completes_io() is false) and the loop
 // keeps its sessions on readiness there.
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "net/backend.hpp"
+#include "support/test_support.hpp"
 #include "zerocopy/unique_fd.hpp"
 
 namespace zc::net {
@@ -186,14 +186,7 @@ TEST_P(net_completion, an_unwatched_descriptor_hears_nothing_more_and_its_send_o
 // one is received exactly once, some after the kernel said -ENOBUFS.
 TEST_P(net_completion, more_receives_at_once_than_buffers_all_arrive) {
     constexpr std::size_t count = 600;
-    rlimit limit{};
-    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
-    if (limit.rlim_cur < 2 * count + 64) {
-        rlimit raised = limit;
-        raised.rlim_cur = std::min<rlim_t>(limit.rlim_max, 2 * count + 256);
-        if (raised.rlim_cur < 2 * count + 64 || ::setrlimit(RLIMIT_NOFILE, &raised) != 0)
-            GTEST_SKIP() << "needs " << 2 * count + 64 << " descriptors";
-    }
+    if (!test::ensure_descriptor_limit(2 * count + 64, 192)) GTEST_SKIP() << "needs " << 2 * count + 64 << " descriptors";
     std::vector<socket_pair> pairs(count);
     std::vector<char> tags(count);
     std::map<const void*, std::size_t> index;
