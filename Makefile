@@ -132,7 +132,7 @@ bench-peers: build
 # the unpinned one. BENCH_SERVE_FLAGS=--quick for one short round of each;
 # e.g. BENCH_SERVE_FLAGS="--zc-baseline /path/to/old/zc --json serve.json".
 bench-serve: build
-	./bench/serve-vs-nginx --both $(BENCH_SERVE_FLAGS) $(ZC)
+	./bench/serve-vs-nginx --both --backends epoll,io-uring $(BENCH_SERVE_FLAGS) $(ZC)
 
 # zc log serve against librdkafka's mock cluster and NATS JetStream (docs/log.md,
 # "Performance"): builds zc and zc-log-perf (bench/log/, needs librdkafka-dev;
@@ -159,10 +159,12 @@ fuzz-ci: fuzz-build
 fuzz: FUZZ_SECONDS = 1800
 fuzz: fuzz-ci
 
-# zc serve under hostile load, 2 minutes, then checks (installs wrk when missing).
+# zc serve under hostile load, 2 minutes per backend (epoll, then io-uring),
+# then checks (installs wrk when missing).
 # BENCH_STRESS_FLAGS="--duration 30" for a shorter run.
+STRESS_BACKENDS ?= epoll io-uring
 bench-stress: build
-	./bench/serve-stress $(BENCH_STRESS_FLAGS) --zc $(ZC)
+	set -e; for b in $(STRESS_BACKENDS); do ./bench/serve-stress $(BENCH_STRESS_FLAGS) --backend $$b --zc $(ZC); done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) $(PACKAGE_BUILD)
