@@ -167,6 +167,11 @@ net::outcome connection::advance() {
             begin_ += parsed.consumed;
             if (parsed.what == request_parser::result::kind::complete) {
                 head_started_ = false;
+                // Completion I/O: nothing pipelined, so the buffer goes back to
+                // the pool now rather than after the response's send completes
+                // (a pass later): a burst of requests would otherwise hold one
+                // buffer each, and the arena keeps that peak for good.
+                if (completion_io() && begin_ == end_) give_back_buffer();
                 start_response(parser_->take());
                 continue;
             }

@@ -85,6 +85,9 @@ unsigned poll_mask(watch_mode mode) {
     return POLLIN;
 }
 
+// A receive or send that moved nothing and may simply be asked again.
+bool retry_later(int res) { return res == -EINTR || res == -EAGAIN; }
+
 readiness readiness_of(int res) {
     if (res < 0) return {true, true, true}; // the poll failed: let the session find out what is wrong
     const auto mask = static_cast<unsigned>(res);
@@ -174,9 +177,7 @@ public:
 
     std::expected<void, error> watch(int fd, void* tag, watch_mode mode) override {
         if (fd < 0 || static_cast<std::uint64_t>(fd) >= (std::uint64_t{1} << 29)) return std::unexpected(error::from_errno(EBADF, "io_uring poll"));
-        const auto index = static_cast<std::size_t>(fd);
-        if (index >= slots_.size()) slots_.resize(index + 1 + index / 2);
-        watched& w = slots_[index];
+        watched& w = slot(fd);
         if (w.live) return std::unexpected(error::from_errno(EEXIST, "io_uring poll"));
         ++w.generation;
         w.tag = tag;
@@ -206,8 +207,7 @@ public:
         }
         // Now, not with the next wait: the loop closes the descriptor after
         // this batch and may return from run() before waiting again.
-        enable_if_needed();
-        io_uring_submit_and_get_events(ring_.get());
+        submit_now();
     }
 
     std::expected<std::size_t, error> wait(std::span<ready_event> out, int timeout_ms) override {
@@ -234,8 +234,10 @@ private:
     };
 
     watched& slot(int fd) {
+        // Just as far as this descriptor: the vector's growth is geometric
+        // anyway, and its spare capacity, never written, stays out of RSS.
         const auto index = static_cast<std::size_t>(fd);
-        if (index >= slots_.size()) slots_.resize(index + 1 + index / 2);
+        if (index >= slots_.size()) slots_.resize(index + 1);
         return slots_[index];
     }
 
@@ -274,8 +276,7 @@ private:
         io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
         io_uring_sqe_set_data64(sqe, remove_marker);
         if (skip_remove_success_) io_uring_sqe_set_flags(sqe, IOSQE_CQE_SKIP_SUCCESS);
-        enable_if_needed();
-        io_uring_submit_and_get_events(ring_.get());
+        submit_now();
     }
 
     // A completion of a session's own request (receive, send, POLLOUT).
@@ -296,7 +297,10 @@ private:
         event.tag = w->tag;
         switch (kind) {
         case recv_request:
-            if (cqe.res == -ENOBUFS) { // every buffer is out: ask again with the next wait
+            // Every buffer is out, or a receive that moved nothing and may
+            // be retried: asked again with the next wait.
+            if (cqe.res == -ENOBUFS || retry_later(cqe.res)) {
+                if (has_buffer) buffers_->give_back(buffer_id);
                 if (!queue_receive(fd, *w)) w->receiving = false;
                 return;
             }
@@ -310,10 +314,10 @@ private:
             }
             break;
         case send_request:
-            if (cqe.res > 0) {
-                w->send_done += static_cast<std::size_t>(cqe.res);
-                if (w->send_done < w->send_bytes->size() && queue_send(fd, *w)) return; // a short send: the rest
-            }
+            if (cqe.res > 0) w->send_done += static_cast<std::size_t>(cqe.res);
+            // A short send, or one that moved nothing and may be retried: the rest.
+            if ((cqe.res > 0 || retry_later(cqe.res)) && w->send_done < w->send_bytes->size() && queue_send(fd, *w))
+                return;
             event.kind = event_kind::sent;
             event.sent_all = cqe.res > 0 && w->send_done == w->send_bytes->size();
             w->sending = false;
@@ -334,8 +338,17 @@ private:
     io_uring_sqe* next_sqe() {
         if (io_uring_sqe* sqe = io_uring_get_sqe(ring_.get())) return sqe;
         enable_if_needed();
+        if (zc_fault_uring_before_submit) zc_fault_uring_before_submit(ring_.get());
         io_uring_submit(ring_.get());
         return io_uring_get_sqe(ring_.get());
+    }
+
+    // Submits what is queued without waiting (and runs the completions'
+    // task work, so that a cancelled request lets go of its file).
+    void submit_now() {
+        enable_if_needed();
+        if (zc_fault_uring_before_submit) zc_fault_uring_before_submit(ring_.get());
+        io_uring_submit_and_get_events(ring_.get());
     }
 
     bool arm(int fd, const watched& w) {
@@ -368,6 +381,7 @@ private:
     // queued).
     int submit_and_wait(int timeout_ms) {
         enable_if_needed();
+        if (zc_fault_uring_before_submit) zc_fault_uring_before_submit(ring_.get());
         io_uring_cqe* cqe = nullptr;
         if (timeout_ms < 0) return io_uring_submit_and_wait_timeout(ring_.get(), &cqe, 1, nullptr, nullptr);
         __kernel_timespec ts{};
@@ -389,6 +403,7 @@ private:
         io_uring_for_each_cqe(ring_.get(), head, cqe) {
             if (n == out.size()) break;
             ++seen;
+            if (zc_fault_uring_on_completion) zc_fault_uring_on_completion(ring_.get(), cqe);
             if (cqe->user_data != remove_marker && (cqe->user_data & kind_mask) != poll_request)
                 deliver_completion(cqe->user_data, *cqe, out, n);
             else

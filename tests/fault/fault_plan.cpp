@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cerrno>
 
 namespace zc::test {
 namespace {
 
 thread_local fault_plan* active = nullptr;
+std::atomic<fault_plan*> ring_plan{nullptr};
 
 constexpr std::size_t index(auto e) { return static_cast<std::size_t>(e); }
 
@@ -89,7 +91,8 @@ fault_kind kind_of(int errno_value) {
 std::string_view call_name(call_kind c) noexcept {
     static constexpr std::string_view names[] = {"read",   "write",           "pread",        "pwrite",
                                                  "send",   "recvmsg",         "sendfile",     "splice",
-                                                 "copy_file_range", "io_uring splice", "io_uring send_zc"};
+                                                 "copy_file_range", "io_uring splice", "io_uring send_zc",
+                                                 "io_uring send", "io_uring recv"};
     return names[index(c)];
 }
 
@@ -193,5 +196,10 @@ fault_scope::fault_scope(fault_plan& plan) noexcept { active = &plan; }
 fault_scope::~fault_scope() { active = nullptr; }
 
 fault_plan* active_fault_plan() noexcept { return active; }
+
+ring_fault_scope::ring_fault_scope(fault_plan& plan) noexcept { ring_plan.store(&plan); }
+ring_fault_scope::~ring_fault_scope() { ring_plan.store(nullptr); }
+
+fault_plan* active_ring_fault_plan() noexcept { return active ? active : ring_plan.load(); }
 
 } // namespace zc::test

@@ -2,7 +2,8 @@
 // (docs/fault-injection.md).
 //
 // The test binary interposes the libc calls the engine makes (interpose.cpp)
-// and the io_uring seam of src/core/uring.hpp. While a fault_scope is alive on
+// and the io_uring seam of src/core/uring.hpp (which zc serve's io-uring
+// backend passes too). While a fault_scope is alive on
 // a thread, each of those calls made by that thread asks the plan whether to
 // fail it, and how; on every other thread, and outside a scope, they go
 // straight to libc. Only faults the kernel can really return for that call and
@@ -32,6 +33,8 @@ enum class call_kind {
     copy_file_range,
     uring_splice,  // IORING_OP_SPLICE completions
     uring_send_zc, // IORING_OP_SEND_ZC completions
+    uring_send,    // IORING_OP_SEND completions (zc serve's io-uring backend)
+    uring_recv,    // IORING_OP_RECV completions (the same, from provided buffers)
     count
 };
 
@@ -132,7 +135,21 @@ public:
     fault_scope& operator=(const fault_scope&) = delete;
 };
 
+// Makes `plan` the plan of every thread's io_uring requests (not their libc
+// calls) that has no fault_scope of its own: for a server whose worker
+// threads the test does not run. The plan is not thread-safe: one thread
+// with rings (one worker) at a time.
+class ring_fault_scope {
+public:
+    explicit ring_fault_scope(fault_plan& plan) noexcept;
+    ~ring_fault_scope();
+    ring_fault_scope(const ring_fault_scope&) = delete;
+    ring_fault_scope& operator=(const ring_fault_scope&) = delete;
+};
+
 // The plan active on this thread, or nullptr.
 fault_plan* active_fault_plan() noexcept;
+// For io_uring requests: this thread's plan, else the ring_fault_scope's.
+fault_plan* active_ring_fault_plan() noexcept;
 
 } // namespace zc::test

@@ -50,10 +50,11 @@ bool plan_fails(const call_site& site, std::size_t& length) {
 }
 
 // A queued SQE becomes a NOP that completes with `res`, keeping its
-// user_data and flags (so a link after it is still a link).
+// user_data and flags (so a link after it is still a link) except buffer
+// selection: a failed receive takes no buffer.
 void replace_with_nop(zc::test::fault_plan& plan, io_uring* ring, io_uring_sqe* sqe, int res) {
     const std::uint64_t user_data = sqe->user_data;
-    const std::uint8_t flags = sqe->flags;
+    const auto flags = static_cast<std::uint8_t>(sqe->flags & ~IOSQE_BUFFER_SELECT);
     io_uring_prep_nop(sqe);
     sqe->user_data = user_data;
     sqe->flags = flags;
@@ -122,7 +123,7 @@ ssize_t copy_file_range(int in_fd, loff_t* in_offset, int out_fd, loff_t* out_of
 
 // The queued, not yet submitted SQEs are sq.sqe_head..sq.sqe_tail.
 void zc_fault_uring_before_submit(io_uring* ring) {
-    zc::test::fault_plan* plan = zc::test::active_fault_plan();
+    zc::test::fault_plan* plan = zc::test::active_ring_fault_plan();
     if (!plan) return;
     bool cancel_next = false; // the previous request failed and linked to this one
     for (unsigned i = ring->sq.sqe_head; i != ring->sq.sqe_tail; ++i) {
@@ -139,6 +140,10 @@ void zc_fault_uring_before_submit(io_uring* ring) {
                     (sqe->splice_flags & SPLICE_F_NONBLOCK) != 0};
         } else if (sqe->opcode == IORING_OP_SEND_ZC) {
             site = {call_kind::uring_send_zc, -1, sqe->fd, sqe->len, (sqe->msg_flags & MSG_DONTWAIT) != 0};
+        } else if (sqe->opcode == IORING_OP_SEND) { // the server's responses (net/uring_backend.cpp)
+            site = {call_kind::uring_send, -1, sqe->fd, sqe->len, (sqe->msg_flags & MSG_DONTWAIT) != 0};
+        } else if (sqe->opcode == IORING_OP_RECV) { // its requests; a shorter len takes part of a buffer
+            site = {call_kind::uring_recv, sqe->fd, -1, sqe->len, (sqe->msg_flags & MSG_DONTWAIT) != 0};
         } else {
             continue;
         }
@@ -152,7 +157,7 @@ void zc_fault_uring_before_submit(io_uring* ring) {
 }
 
 void zc_fault_uring_on_completion(io_uring* ring, io_uring_cqe* cqe) {
-    zc::test::fault_plan* plan = zc::test::active_fault_plan();
+    zc::test::fault_plan* plan = zc::test::active_ring_fault_plan();
     if (!plan || (cqe->flags & IORING_CQE_F_NOTIF)) return;
     if (auto res = plan->take_completion(ring, cqe->user_data)) cqe->res = *res;
 }
