@@ -64,7 +64,7 @@ client_tally fetch_all(int port, const std::vector<served_file>& files, int requ
     return tally;
 }
 
-class serve_faults : public ::testing::Test {
+class fault_injection_serve : public ::testing::Test {
 protected:
     void SetUp() override {
         ::signal(SIGPIPE, SIG_IGN); // as zc serve does: a client that went away is an error, not a signal
@@ -120,7 +120,7 @@ protected:
     std::vector<served_file> files_;
 };
 
-TEST_F(serve_faults, soft_ring_faults_still_deliver_every_response_byte_exact) {
+TEST_F(fault_injection_serve, soft_ring_faults_still_deliver_every_response_byte_exact) {
     fault_plan plan(20261203, 0.3, false);
     client_tally t;
     {
@@ -144,7 +144,7 @@ TEST_F(serve_faults, soft_ring_faults_still_deliver_every_response_byte_exact) {
     EXPECT_GT(c.faults_of(call_kind::uring_recv), short_of(call_kind::uring_recv)) << "no receive failed";
 }
 
-TEST_F(serve_faults, hard_ring_faults_end_connections_but_never_corrupt_a_response) {
+TEST_F(fault_injection_serve, hard_ring_faults_end_connections_but_never_corrupt_a_response) {
     fault_plan plan(20261204, 0.2, true);
     const int fds_before = open_fd_count();
     client_tally t;
