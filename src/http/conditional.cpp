@@ -5,7 +5,8 @@
 // nginx (seconds) and Apache use for the same promise, and a strong tag is
 // what If-Range needs to resume a download. A file rewritten with the same
 // size inside one mtime tick would fool it — as it fools every such server.
-#include <cstdio>
+
+#include <fmt/compile.h>
 
 #include "http/http.hpp"
 #include "http/static_parts.hpp"
@@ -43,9 +44,9 @@ std::string_view trim(std::string_view s) {
 std::string entity_tag(const struct stat& st) {
     auto mtime_ns = static_cast<unsigned long long>(st.st_mtim.tv_sec) * 1'000'000'000ULL +
                     static_cast<unsigned long long>(st.st_mtim.tv_nsec);
-    char buffer[48];
-    std::snprintf(buffer, sizeof buffer, "\"%llx-%llx\"", static_cast<unsigned long long>(st.st_size), mtime_ns);
-    return buffer;
+    // fmt's compiled format: once per response, and snprintf's locale-aware
+    // machinery was a per-cent of a small response's CPU.
+    return fmt::format(FMT_COMPILE("\"{:x}-{:x}\""), static_cast<unsigned long long>(st.st_size), mtime_ns);
 }
 
 bool if_none_match_matches(std::string_view header, std::string_view etag) {

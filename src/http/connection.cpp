@@ -265,6 +265,11 @@ void connection::start_response(const request& req, bool second_look) {
     if (plan.length <= settings.inline_file_limit) {
         // A small file leaves with its head in one send(): one syscall per
         // response instead of two (docs/serve.md has the measurements).
+        if (plan.file_bytes && plan.offset + plan.length <= plan.file_bytes->size()) { // kept by the cache: no read
+            out.append(*plan.file_bytes, static_cast<std::size_t>(plan.offset), static_cast<std::size_t>(plan.length));
+            begin_sending(plan.status, close_after, std::move(line), std::move(out), plan.length, nullptr);
+            return;
+        }
         const std::size_t head_size = out.size();
         out.resize(head_size + plan.length);
         const auto got = detail::pread_full(

@@ -106,6 +106,9 @@ struct response_plan {
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
     std::uint64_t file_size_at_open = 0; // truncation guard: the engine errors if it shrinks
+    // The whole of `file` as the open-file cache keeps it (small, settled
+    // files: open_file_cache.hpp), so the range needs no read; else null.
+    std::shared_ptr<const std::string> file_bytes;
     bool close_after = false;    // Connection: close (error, client asked, or HTTP/1.0)
     std::uint64_t body_bytes() const noexcept { return file ? length : inline_body.size(); }
 };
@@ -115,6 +118,9 @@ struct static_config {
     bool list_directories = false;
     bool follow_symlinks_outside_root = false; // default: refuse them
     std::string server_name = "zerocopy";
+    // Regular files up to this size have their bytes kept in the open-file
+    // cache once settled (0: none).
+    std::size_t keep_bytes_up_to = 0;
 };
 
 class open_file_cache;

@@ -3,8 +3,9 @@
 // strptime follow the locale, HTTP dates never do — with civil-date
 // arithmetic (Howard Hinnant's days_from_civil) instead of timegm and TZ.
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
+
+#include <fmt/compile.h>
 
 #include "http/http.hpp"
 
@@ -156,11 +157,9 @@ std::string http_date(std::int64_t unix_seconds) {
     unsigned month = 0, day = 0;
     civil_from_days(days, year, month, day);
     auto weekday = static_cast<unsigned>(((days % 7) + 11) % 7); // 1970-01-01 was a Thursday
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%s, %02u %s %04lld %02u:%02u:%02u GMT", day_names[weekday], day,
-                  month_names[month - 1], static_cast<long long>(year), seconds_of_day / 3600,
-                  seconds_of_day / 60 % 60, seconds_of_day % 60);
-    return buffer;
+    return fmt::format(FMT_COMPILE("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT"), day_names[weekday], day,
+                       month_names[month - 1], static_cast<long long>(year), seconds_of_day / 3600,
+                       seconds_of_day / 60 % 60, seconds_of_day % 60);
 }
 
 std::optional<std::int64_t> parse_http_date(std::string_view text) {

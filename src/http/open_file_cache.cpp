@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
+
 namespace zc::http {
 namespace {
 
@@ -17,7 +19,8 @@ bool unchanged(const struct stat& then, const struct stat& now) {
 
 } // namespace
 
-shared_fd open_file_cache::find(int root_fd, const std::string& relative, struct stat& st) {
+shared_fd open_file_cache::find(int root_fd, const std::string& relative, struct stat& st, bytes_ptr* bytes) {
+    if (bytes) bytes->reset();
     const auto found = index_.find(relative);
     if (found == index_.end()) return {};
     const auto it = found->second;
@@ -27,14 +30,33 @@ shared_fd open_file_cache::find(int root_fd, const std::string& relative, struct
     }
     it->last_used = clock::now();
     lru_.splice(lru_.begin(), lru_, it);
+    if (bytes) *bytes = it->bytes;
     return it->file;
+}
+
+bool open_file_cache::settled(const struct stat& st, std::chrono::system_clock::time_point now) {
+    const auto last_change = std::max(std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec),
+                                      std::chrono::seconds(st.st_ctim.tv_sec) + std::chrono::nanoseconds(st.st_ctim.tv_nsec));
+    return now.time_since_epoch() - last_change >= std::chrono::seconds(1);
+}
+
+bool open_file_cache::keep_bytes(const std::string& relative, const struct stat& st, bytes_ptr bytes) {
+    const auto found = index_.find(relative);
+    if (!bytes || found == index_.end() || found->second->bytes) return false;
+    entry& e = *found->second;
+    if (!unchanged(e.st, st) || bytes->size() != static_cast<std::size_t>(st.st_size) ||
+        kept_bytes_ + bytes->size() > max_bytes_ || !settled(st, std::chrono::system_clock::now()))
+        return false;
+    kept_bytes_ += bytes->size();
+    e.bytes = std::move(bytes);
+    return true;
 }
 
 void open_file_cache::insert(const std::string& relative, const shared_fd& file, const struct stat& st) {
     if (capacity_ == 0) return;
     if (const auto found = index_.find(relative); found != index_.end()) erase(found->second);
     while (index_.size() >= capacity_) erase(std::prev(lru_.end()));
-    lru_.push_front(entry{relative, file, st, clock::now()});
+    lru_.push_front(entry{relative, file, st, clock::now(), nullptr});
     index_.emplace(relative, lru_.begin());
 }
 
@@ -48,6 +70,7 @@ std::optional<open_file_cache::clock::time_point> open_file_cache::next_expiry()
 }
 
 void open_file_cache::erase(std::list<entry>::iterator it) {
+    if (it->bytes) kept_bytes_ -= it->bytes->size();
     index_.erase(it->relative);
     lru_.erase(it);
 }

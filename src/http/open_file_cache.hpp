@@ -15,6 +15,15 @@
 // Bounded: at most `capacity` entries, least recently used evicted first;
 // entries unused for `max_idle` are closed (a deleted file's blocks are not
 // pinned for long).
+//
+// Small files' bytes: an entry may also keep the whole file (keep_bytes),
+// so a response needs no read; at most `max_bytes` of them per cache. They
+// are handed out only with a hit, i.e. while the file has the size, mtime
+// and ctime it had when read — and only a file that had not changed for a
+// second before it was read is kept (settled()), because a timestamp moves
+// in ticks: a write within the tick of the read could leave all three as
+// they were, while a write after a settled file was read moves ctime to a
+// later second. (Git's "racy clean" entries, the same rule.)
 #pragma once
 
 #include <sys/stat.h>
@@ -22,6 +31,7 @@
 #include <chrono>
 #include <cstddef>
 #include <list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -34,15 +44,26 @@ class open_file_cache {
 public:
     using clock = std::chrono::steady_clock;
 
+    using bytes_ptr = std::shared_ptr<const std::string>;
+
     explicit open_file_cache(std::size_t capacity = 256,
-                             std::chrono::milliseconds max_idle = std::chrono::seconds(60))
-        : capacity_(capacity), max_idle_(max_idle) {}
+                             std::chrono::milliseconds max_idle = std::chrono::seconds(60),
+                             std::size_t max_bytes = 1 << 20)
+        : capacity_(capacity), max_idle_(max_idle), max_bytes_(max_bytes) {}
 
     // The cached descriptor of `relative` under root_fd if it is still the
     // file the path names (st: its current stat), else an empty shared_fd.
-    shared_fd find(int root_fd, const std::string& relative, struct stat& st);
+    // *bytes: the file's contents when kept, else null.
+    shared_fd find(int root_fd, const std::string& relative, struct stat& st, bytes_ptr* bytes = nullptr);
     // Remembers a regular file just opened (st: its fstat).
     void insert(const std::string& relative, const shared_fd& file, const struct stat& st);
+    // Keeps `bytes`, read from the entry's file after find() or insert()
+    // gave it this `st`: false when not kept (no such entry, it changed, the
+    // file is not settled, the budget is spent).
+    bool keep_bytes(const std::string& relative, const struct stat& st, bytes_ptr bytes);
+    // No change to the file for a second before `now` (realtime)?
+    static bool settled(const struct stat& st, std::chrono::system_clock::time_point now);
+    std::size_t kept_bytes() const noexcept { return kept_bytes_; }
     // Closes entries unused for max_idle.
     void expire(clock::time_point now);
     // When expire() next has something to close (nullopt: the cache is empty).
@@ -55,11 +76,14 @@ private:
         shared_fd file;
         struct stat st;
         clock::time_point last_used;
+        bytes_ptr bytes; // the whole file, or null
     };
     void erase(std::list<entry>::iterator it);
 
     std::size_t capacity_;
     std::chrono::milliseconds max_idle_;
+    std::size_t max_bytes_;
+    std::size_t kept_bytes_ = 0;
     std::list<entry> lru_; // most recently used first
     std::unordered_map<std::string, std::list<entry>::iterator> index_;
 };

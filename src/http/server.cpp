@@ -57,6 +57,7 @@ std::expected<server, error> server::start(const serve_settings& settings) {
     shared.settings = &p->settings;
     shared.handler.root_fd = p->root.get();
     shared.handler.list_directories = settings.list_directories;
+    shared.handler.keep_bytes_up_to = settings.inline_file_limit; // the files sent with their head
     shared.transfer.strategy = settings.strategy;
     shared.transfer.profile = &p->bodies;
     shared.transfer.guard_sigpipe = false; // the process ignores SIGPIPE (cmd_serve)

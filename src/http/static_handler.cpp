@@ -18,8 +18,12 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
+#include <memory>
+#include <span>
 #include <string_view>
 
+#include "core/io.hpp"
 #include "http/http.hpp"
 #include "http/open_file_cache.hpp"
 #include "http/static_parts.hpp"
@@ -112,7 +116,7 @@ response_plan not_modified(const request& req, const static_config& config, cons
 
 // A regular file, open and fstat'ed: conditionals, range, head, body.
 response_plan serve_file(const request& req, const static_config& config, shared_fd file, const struct stat& st,
-                         std::string_view path) {
+                         std::string_view path, open_file_cache::bytes_ptr bytes) {
     const auto size = static_cast<std::uint64_t>(st.st_size);
     const std::int64_t mtime = st.st_mtim.tv_sec;
     const std::string etag = entity_tag(st);
@@ -160,16 +164,39 @@ response_plan serve_file(const request& req, const static_config& config, shared
         plan.offset = range.first;
         plan.length = range.length;
         plan.file_size_at_open = size;
+        plan.file_bytes = std::move(bytes);
     }
     return plan;
 }
 
+// A small regular file's bytes, read once for this response and kept by the
+// cache when it takes them (settled, within its budget); null when the file
+// is not one to keep (the connection then reads the range itself).
+open_file_cache::bytes_ptr read_for_keeping(const static_config& config, const std::string& relative,
+                                            const shared_fd& file, const struct stat& st, open_file_cache& cache) {
+    const auto size = static_cast<std::size_t>(st.st_size);
+    if (!S_ISREG(st.st_mode) || size == 0 || size > config.keep_bytes_up_to ||
+        !open_file_cache::settled(st, std::chrono::system_clock::now()))
+        return {};
+    auto bytes = std::make_shared<std::string>(size, '\0');
+    const auto got = detail::pread_full(file.get(), std::as_writable_bytes(std::span(bytes->data(), size)), 0);
+    if (!got || *got != size) return {};
+    open_file_cache::bytes_ptr read = std::move(bytes);
+    cache.keep_bytes(relative, st, read);
+    return read;
+}
+
 // Opens relative (under the root) for serving; a regular file comes back
-// blocking again. On failure the HTTP status.
+// blocking again. On failure the HTTP status. *bytes: the file's contents
+// when the cache keeps them.
 std::expected<shared_fd, int> open_for_serving(const static_config& config, const std::string& relative,
-                                               struct stat& st, open_file_cache* cache) {
+                                               struct stat& st, open_file_cache* cache,
+                                               open_file_cache::bytes_ptr* bytes = nullptr) {
     if (cache) {
-        if (shared_fd cached = cache->find(config.root_fd, relative, st)) return cached;
+        if (shared_fd cached = cache->find(config.root_fd, relative, st, bytes)) {
+            if (bytes && !*bytes) *bytes = read_for_keeping(config, relative, cached, st, *cache);
+            return cached;
+        }
     }
     constexpr int open_flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     auto fd = open_beneath(config.root_fd, relative, open_flags, !config.follow_symlinks_outside_root);
@@ -180,7 +207,10 @@ std::expected<shared_fd, int> open_for_serving(const static_config& config, cons
     // only one opened with: 0 clears it without an F_GETFL first.
     if (::fcntl(fd->get(), F_SETFL, 0) != 0) return std::unexpected(500);
     shared_fd file(std::move(*fd));
-    if (cache) cache->insert(relative, file, st);
+    if (cache) {
+        cache->insert(relative, file, st);
+        if (bytes) *bytes = read_for_keeping(config, relative, file, st, *cache);
+    }
     return file;
 }
 
@@ -197,7 +227,8 @@ response_plan handle_static(const request& req, const static_config& config, ope
     const std::string relative = inner.empty() ? std::string(".") : std::string(inner);
 
     struct stat st {};
-    auto fd = open_for_serving(config, relative, st, cache);
+    open_file_cache::bytes_ptr bytes;
+    auto fd = open_for_serving(config, relative, st, cache, req.verb == method::get ? &bytes : nullptr);
     if (!fd) return error_for(req, config, fd.error());
 
     if (S_ISDIR(st.st_mode)) {
@@ -205,14 +236,14 @@ response_plan handle_static(const request& req, const static_config& config, ope
         std::string index_path = *path + "index.html";
         struct stat index_st {};
         auto index = open_for_serving(config, index_path.substr(1), index_st, cache);
-        if (index && S_ISREG(index_st.st_mode)) return serve_file(req, config, std::move(*index), index_st, index_path);
+        if (index && S_ISREG(index_st.st_mode)) return serve_file(req, config, std::move(*index), index_st, index_path, {});
         if (!index && index.error() != 404) return error_for(req, config, index.error());
         if (config.list_directories) return listing(req, config, fd->get(), *path);
         return error_for(req, config, 403);
     }
     if (!S_ISREG(st.st_mode)) return error_for(req, config, 404);
     if (wants_directory) return error_for(req, config, 404); // "/file.txt/"
-    return serve_file(req, config, std::move(*fd), st, *path);
+    return serve_file(req, config, std::move(*fd), st, *path, std::move(bytes));
 }
 
 } // namespace zc::http

@@ -8,10 +8,14 @@ namespace zc::http {
 
 namespace {
 constexpr std::size_t spare_buffers_kept = 64;
+// Small files' bytes kept in the open-file cache, per worker: 64 files of
+// 16 KiB (the inline limit), or a thousand of 1 KiB.
+constexpr std::size_t small_file_bytes_per_worker = 1 << 20;
 }
 
 worker::worker(net::loop& loop, const server_state& shared)
-    : loop_(loop), shared_(shared), log_(shared.log), files_(shared.settings->open_file_cache, shared.settings->open_file_cache_inactive) {
+    : loop_(loop), shared_(shared), log_(shared.log),
+      files_(shared.settings->open_file_cache, shared.settings->open_file_cache_inactive, small_file_bytes_per_worker) {
     // Both timers are asked before every wait, so an idle worker still wakes
     // to flush its log lines and to close files unused for a minute (a
     // deleted file's blocks are not pinned while nobody asks for anything).

@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "http/http.hpp"
 #include "http/open_file_cache.hpp"
@@ -149,6 +151,89 @@ TEST_F(http_open_file_cache, idle_entries_expire_and_zero_capacity_keeps_nothing
     open_file_cache off(0);
     off.insert("e.txt", shared_fd(test::open_read(dir.path() / "e.txt")), st);
     EXPECT_EQ(off.size(), 0u);
+}
+
+// Small files' bytes (keep_bytes): only a file unchanged for a second is kept,
+// and the bytes are handed out only while the file still stats the same.
+class http_open_file_cache_bytes : public http_open_file_cache {
+protected:
+    void SetUp() override {
+        http_open_file_cache::SetUp();
+        config.keep_bytes_up_to = 64;
+    }
+    // The handler's plan for a GET: its kept bytes (or null) and its body
+    // as the connection would send it.
+    std::pair<open_file_cache::bytes_ptr, std::string> planned(open_file_cache& c, const std::string& target) {
+        request req;
+        req.verb = method::get;
+        req.method_name = "GET";
+        req.target = target;
+        const response_plan plan = handle_static(req, config, &c);
+        EXPECT_EQ(plan.status, 200) << plan.head;
+        std::string body(plan.length, '\0');
+        if (plan.file_bytes) {
+            body = plan.file_bytes->substr(plan.offset, plan.length);
+        } else if (plan.file) {
+            EXPECT_EQ(::pread(plan.file.get(), body.data(), body.size(), 0), static_cast<ssize_t>(body.size()));
+        }
+        return {plan.file_bytes, body};
+    }
+    static void wait_until_settled() { std::this_thread::sleep_for(std::chrono::milliseconds(1100)); }
+};
+
+TEST_F(http_open_file_cache_bytes, settled_is_one_second_without_a_change) {
+    struct stat st {};
+    const auto now = std::chrono::system_clock::now();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    st.st_mtim.tv_sec = st.st_ctim.tv_sec = seconds - 2;
+    EXPECT_TRUE(open_file_cache::settled(st, now));
+    st.st_ctim.tv_sec = seconds; // a chmod or a write just now
+    EXPECT_FALSE(open_file_cache::settled(st, now));
+    st.st_ctim.tv_sec = seconds - 2;
+    st.st_mtim.tv_sec = seconds + 5; // mtime set into the future (touch -d)
+    EXPECT_FALSE(open_file_cache::settled(st, now));
+}
+
+TEST_F(http_open_file_cache_bytes, a_fresh_file_is_read_for_each_response_not_kept) {
+    write("f.txt", "just written");
+    EXPECT_EQ(planned(cache, "/f.txt").second, "just written");
+    const auto again = planned(cache, "/f.txt");
+    EXPECT_FALSE(again.first) << "changed less than a second ago: not kept";
+    EXPECT_EQ(again.second, "just written");
+    EXPECT_EQ(cache.kept_bytes(), 0u);
+}
+
+TEST_F(http_open_file_cache_bytes, a_settled_file_is_kept_and_dropped_when_rewritten_in_place) {
+    write("k.txt", "kept bytes");
+    write("big.txt", std::string(65, 'b')); // above keep_bytes_up_to
+    wait_until_settled();
+    const auto first = planned(cache, "/k.txt");
+    ASSERT_TRUE(first.first);
+    EXPECT_EQ(first.second, "kept bytes");
+    EXPECT_EQ(cache.kept_bytes(), 10u);
+    const auto hit = planned(cache, "/k.txt");
+    EXPECT_EQ(hit.first.get(), first.first.get()) << "the same bytes, no read";
+    EXPECT_FALSE(planned(cache, "/big.txt").first) << "too large to keep";
+
+    write("k.txt", "KEPT BYTES"); // same size, same inode: only mtime and ctime move
+    const auto after = planned(cache, "/k.txt");
+    EXPECT_EQ(after.second, "KEPT BYTES");
+    EXPECT_FALSE(after.first) << "just changed: not kept again yet";
+    EXPECT_EQ(cache.kept_bytes(), 0u) << "the old bytes went with their entry";
+}
+
+TEST_F(http_open_file_cache_bytes, the_budget_bounds_what_is_kept_and_eviction_returns_it) {
+    open_file_cache small(2, std::chrono::seconds(60), 12);
+    write("a.txt", "aaaaaaaa"); // 8
+    write("b.txt", "bbbbbbbb"); // 8: past the budget with a
+    write("c.txt", "cc");
+    wait_until_settled();
+    EXPECT_TRUE(planned(small, "/a.txt").first);
+    const auto b = planned(small, "/b.txt");
+    EXPECT_EQ(b.second, "bbbbbbbb") << "served all the same";
+    EXPECT_EQ(small.kept_bytes(), 8u) << "b is not kept: 16 > 12";
+    EXPECT_TRUE(planned(small, "/c.txt").first); // evicts a (capacity 2): its bytes return
+    EXPECT_EQ(small.kept_bytes(), 2u);
 }
 
 } // namespace
