@@ -1,7 +1,8 @@
 // zc serve [--listen ADDR:PORT] [--root DIR] [--workers N] [--strategy S] [--list]
 //          [--access-log FILE|-] [--max-connections N] [--header-timeout S]
 //          [--keepalive-timeout S] [--send-timeout S] [--inline-file-limit SIZE]
-//          [--open-file-cache N] [--open-file-cache-inactive S] [--backend auto|epoll|io-uring]
+//          [--open-file-cache N] [--open-file-cache-inactive S] [--open-file-cache-valid S]
+//          [--backend auto|epoll|io-uring]
 //
 // A static file server (HTTP/1.1: GET and HEAD, ranges, conditional requests,
 // keep-alive, pipelining) on the engine's resumable transfer; the server
@@ -104,26 +105,28 @@ int run_serve(serve_arguments& args) {
     return exit_success;
 }
 
-CLI::Validator seconds_validator() {
+CLI::Validator seconds_validator(bool zero_allowed = false) {
     return CLI::Validator(
-        [](std::string& text) {
+        [zero_allowed](std::string& text) {
             try {
                 std::size_t used = 0;
                 const double value = std::stod(text, &used);
-                if (used == text.size() && value > 0 && value <= 86400) return std::string();
+                if (used == text.size() && (value > 0 || (zero_allowed && value == 0)) && value <= 86400)
+                    return std::string();
             } catch (const std::exception&) {
             }
-            return fmt::format("'{}' is not a number of seconds in (0, 86400]", text);
+            return fmt::format("'{}' is not a number of seconds in {}0, 86400]", text, zero_allowed ? "[" : "(");
         },
         "");
 }
 
-void add_seconds_option(CLI::App& app, const char* name, std::chrono::milliseconds& field, const std::string& what) {
+void add_seconds_option(CLI::App& app, const char* name, std::chrono::milliseconds& field, const std::string& what,
+                        bool zero_allowed = false) {
     app.add_option_function<double>(
            name, [&field](double seconds) { field = to_milliseconds(seconds); },
            fmt::format("{} (default {})", what, seconds_text(field)))
         ->type_name("S")
-        ->check(seconds_validator());
+        ->check(seconds_validator(zero_allowed));
 }
 
 } // namespace
@@ -207,6 +210,11 @@ command add_serve_command(CLI::App& zc) {
     add_seconds_option(*app, "--open-file-cache-inactive", s.open_file_cache_inactive,
                        "Seconds after which a cached file nobody asked for is closed, also on an idle worker "
                        "(a deleted file's disk blocks are freed then)");
+    add_seconds_option(*app, "--open-file-cache-valid", s.open_file_cache_valid,
+                       "Seconds a cached file's stat is trusted without a look at its path, as nginx's "
+                       "open_file_cache_valid: no stat per request, but a changed file is served as it was for "
+                       "up to that long (0 = check on every request, never stale)",
+                       true);
     attach_manual(*app, serve_manual);
     return {app, [args] { return run_serve(*args); }};
 }

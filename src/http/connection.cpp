@@ -147,7 +147,10 @@ net::outcome connection::advance() {
             const std::uint64_t after = response_->sender ? response_->sender->bytes_sent() : 0;
             if (r == send_result::failed) {
                 // Never send other bytes: a transfer that failed (the file
-                // shrank, the peer reset) ends the connection.
+                // shrank, the peer reset) ends the connection. A file that
+                // shrank under a stat the cache trusted is looked at again
+                // by the next request.
+                if (open_file_cache* files = worker_.files(); files && response_->file) files->forget(response_->file);
                 finish_response();
                 return net::outcome::closed;
             }
@@ -279,7 +282,7 @@ void connection::start_response(const request& req, bool second_look) {
             return;
         }
         // Truncated since the handler looked: look again, else send nothing.
-        if (!second_look) return start_response(req, true);
+        if (!second_look) return look_again(req, plan);
         begin_sending(0, true, {}, {}, 0, nullptr); // status 0: never logged, nothing sent
         return;
     }
@@ -288,9 +291,16 @@ void connection::start_response(const request& req, bool second_look) {
         // The range no longer fits the file (truncated between the handler's
         // fstat and now): not a server error. Plan the request again at the
         // new size; a file still shrinking after that gets nothing but a close.
-        if (!second_look) return start_response(req, true);
+        if (!second_look) return look_again(req, plan);
         begin_sending(0, true, {}, {}, 0, nullptr); // status 0: never logged, nothing sent
     }
+}
+
+// The file changed under the plan: planned again from a fresh stat of the
+// path (a stat the open-file cache trusted would give the same plan).
+void connection::look_again(const request& req, const response_plan& plan) {
+    if (open_file_cache* files = worker_.files()) files->forget(plan.file);
+    start_response(req, true);
 }
 
 // Sets up the response to send: `out` holds the head and `inline_body`

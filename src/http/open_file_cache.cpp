@@ -24,11 +24,17 @@ shared_fd open_file_cache::find(int root_fd, const std::string& relative, struct
     const auto found = index_.find(relative);
     if (found == index_.end()) return {};
     const auto it = found->second;
-    if (::fstatat(root_fd, relative.c_str(), &st, 0) != 0 || !unchanged(it->st, st)) {
-        erase(it);
-        return {};
+    const auto now = clock::now();
+    if (valid_.count() > 0 && now - it->checked < valid_) {
+        st = it->st; // trusted: no look at the path
+    } else {
+        if (::fstatat(root_fd, relative.c_str(), &st, 0) != 0 || !unchanged(it->st, st)) {
+            erase(it);
+            return {};
+        }
+        it->checked = now;
     }
-    it->last_used = clock::now();
+    it->last_used = now;
     lru_.splice(lru_.begin(), lru_, it);
     if (bytes) *bytes = it->bytes;
     return it->file;
@@ -56,8 +62,17 @@ void open_file_cache::insert(const std::string& relative, const shared_fd& file,
     if (capacity_ == 0) return;
     if (const auto found = index_.find(relative); found != index_.end()) erase(found->second);
     while (index_.size() >= capacity_) erase(std::prev(lru_.end()));
-    lru_.push_front(entry{relative, file, st, clock::now(), nullptr});
+    const auto now = clock::now();
+    lru_.push_front(entry{relative, file, st, now, nullptr, now});
     index_.emplace(relative, lru_.begin());
+}
+
+void open_file_cache::forget(const shared_fd& file) {
+    for (auto it = lru_.begin(); it != lru_.end();) {
+        const auto next = std::next(it);
+        if (it->file.get() == file.get()) erase(it);
+        it = next;
+    }
 }
 
 void open_file_cache::expire(clock::time_point now) {

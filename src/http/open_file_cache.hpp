@@ -4,13 +4,19 @@
 // descriptor is shared (shared_fd) with the responses that send from it, so
 // evicting an entry never closes a file under a transfer in progress.
 //
-// Never stale: every lookup stats the path again. The cached descriptor is
+// Never stale by default: every lookup stats the path again. The cached descriptor is
 // used only when the path still names the same inode with the same size,
 // mtime and ctime; the stat handed back is always the fresh one, so a file
 // truncated or rewritten in place is served with its current length, and a
 // replaced file (rename over, delete + create) is opened anew. A path that now
 // leads somewhere else (a symlink changed to point out of the root) names
 // another inode and goes through openat2(RESOLVE_BENEATH) again.
+//
+// Or, with a validity window (`valid` > 0, nginx's open_file_cache_valid),
+// the stat of the last check is trusted for that long: no system call per
+// request, at the price of serving a changed file as it was (its old length
+// and validators; a file range that shrank meanwhile still fails in the
+// engine, and the connection forgets the entry and looks again).
 //
 // Bounded: at most `capacity` entries, least recently used evicted first;
 // entries unused for `max_idle` are closed (a deleted file's blocks are not
@@ -48,13 +54,17 @@ public:
 
     explicit open_file_cache(std::size_t capacity = 256,
                              std::chrono::milliseconds max_idle = std::chrono::seconds(60),
-                             std::size_t max_bytes = 1 << 20)
-        : capacity_(capacity), max_idle_(max_idle), max_bytes_(max_bytes) {}
+                             std::size_t max_bytes = 1 << 20,
+                             std::chrono::milliseconds valid = std::chrono::milliseconds(0))
+        : capacity_(capacity), max_idle_(max_idle), max_bytes_(max_bytes), valid_(valid) {}
 
     // The cached descriptor of `relative` under root_fd if it is still the
     // file the path names (st: its current stat), else an empty shared_fd.
     // *bytes: the file's contents when kept, else null.
     shared_fd find(int root_fd, const std::string& relative, struct stat& st, bytes_ptr* bytes = nullptr);
+    // Drops the entries of this descriptor (a response found the file
+    // changed under a trusted stat).
+    void forget(const shared_fd& file);
     // Remembers a regular file just opened (st: its fstat).
     void insert(const std::string& relative, const shared_fd& file, const struct stat& st);
     // Keeps `bytes`, read from the entry's file after find() or insert()
@@ -77,12 +87,14 @@ private:
         struct stat st;
         clock::time_point last_used;
         bytes_ptr bytes; // the whole file, or null
+        clock::time_point checked; // the last stat of the path
     };
     void erase(std::list<entry>::iterator it);
 
     std::size_t capacity_;
     std::chrono::milliseconds max_idle_;
     std::size_t max_bytes_;
+    std::chrono::milliseconds valid_;
     std::size_t kept_bytes_ = 0;
     std::list<entry> lru_; // most recently used first
     std::unordered_map<std::string, std::list<entry>::iterator> index_;

@@ -34,6 +34,10 @@ struct serve_settings {
     std::size_t open_file_cache = 256; // entries per worker; 0 = off
     // A cached file unused this long is closed (nginx: open_file_cache inactive=).
     std::chrono::milliseconds open_file_cache_inactive{60'000};
+    // A cached file's stat trusted this long without looking at the path
+    // again (nginx: open_file_cache_valid, 60 s there); 0 = a stat on every
+    // request, never stale.
+    std::chrono::milliseconds open_file_cache_valid{0};
     parser_limits limits;
 
     // The read buffer of a connection: a whole head at the limit, and a little more.

@@ -15,7 +15,8 @@ constexpr std::size_t small_file_bytes_per_worker = 1 << 20;
 
 worker::worker(net::loop& loop, const server_state& shared)
     : loop_(loop), shared_(shared), log_(shared.log),
-      files_(shared.settings->open_file_cache, shared.settings->open_file_cache_inactive, small_file_bytes_per_worker) {
+      files_(shared.settings->open_file_cache, shared.settings->open_file_cache_inactive, small_file_bytes_per_worker,
+             shared.settings->open_file_cache_valid) {
     // Both timers are asked before every wait, so an idle worker still wakes
     // to flush its log lines and to close files unused for a minute (a
     // deleted file's blocks are not pinned while nobody asks for anything).

@@ -420,6 +420,29 @@ TEST_F(serve, file_truncated_mid_response_closes_the_connection) {
     EXPECT_EQ(http_get(server.port(), "/hello.txt").status, 200) << "the server still answers";
 }
 
+// --open-file-cache-valid: the cached stat is trusted, so a file truncated
+// after it was cached is planned at its old length. As with nginx, that
+// response is cut short and its connection closed (never other bytes, never
+// a body longer than the file); the failed transfer drops the entry, so the
+// next request looks at the path again and gets the new length.
+TEST_F(serve, a_file_truncated_under_a_trusted_stat_is_cut_short_once_then_served_anew) {
+    const std::string data = pattern(1 << 20, 6);
+    write_file(root / "trusted.bin", data);
+    served server(root, {"--workers", "1", "--open-file-cache-valid", "60"});
+    EXPECT_EQ(http_get(server.port(), "/trusted.bin").body, data);
+    ASSERT_EQ(::truncate((root / "trusted.bin").c_str(), 100'000), 0);
+    const auto stale = http_get(server.port(), "/trusted.bin");
+    EXPECT_EQ(stale.header("content-length"), std::to_string(data.size())) << "the trusted stat's length";
+    EXPECT_FALSE(stale.complete);
+    EXPECT_LE(stale.body.size(), 100'000u);
+    EXPECT_TRUE(stale.body == data.substr(0, stale.body.size())) << "only the file's own bytes";
+    const auto fresh = http_get(server.port(), "/trusted.bin");
+    EXPECT_EQ(fresh.status, 200);
+    EXPECT_EQ(fresh.header("content-length"), "100000");
+    EXPECT_TRUE(fresh.complete);
+    EXPECT_TRUE(fresh.body == data.substr(0, 100'000));
+}
+
 // Found by bench/serve-stress: a file truncated between the handler's fstat
 // and the start of its transfer was answered 500. Nothing was sent yet, so
 // the request is planned again at the new size (or the connection closes);

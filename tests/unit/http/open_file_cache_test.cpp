@@ -153,6 +153,28 @@ TEST_F(http_open_file_cache, idle_entries_expire_and_zero_capacity_keeps_nothing
     EXPECT_EQ(off.size(), 0u);
 }
 
+// A validity window (nginx's open_file_cache_valid): the last stat is trusted
+// for that long, so a change is seen only after it, or after forget().
+TEST_F(http_open_file_cache, a_trusted_stat_serves_the_file_as_it_was_until_the_window_ends) {
+    open_file_cache trusting(8, std::chrono::seconds(60), 1 << 20, std::chrono::milliseconds(300));
+    write("v.txt", "first");
+    request req;
+    req.verb = method::get;
+    req.method_name = "GET";
+    req.target = "/v.txt";
+    EXPECT_EQ(handle_static(req, config, &trusting).length, 5u);
+    write("v.txt", "second, longer");
+    const response_plan trusted = handle_static(req, config, &trusting);
+    EXPECT_EQ(trusted.length, 5u) << "inside the window: the stat of the last check";
+    EXPECT_NE(trusted.head.find("Content-Length: 5\r\n"), std::string::npos);
+    trusting.forget(trusted.file);
+    EXPECT_EQ(handle_static(req, config, &trusting).length, 14u) << "forgotten: looked at again";
+    write("v.txt", "third");
+    EXPECT_EQ(handle_static(req, config, &trusting).length, 14u);
+    std::this_thread::sleep_for(std::chrono::milliseconds(350));
+    EXPECT_EQ(handle_static(req, config, &trusting).length, 5u) << "after the window: the path's stat again";
+}
+
 // Small files' bytes (keep_bytes): only a file unchanged for a second is kept,
 // and the bytes are handed out only while the file still stats the same.
 class http_open_file_cache_bytes : public http_open_file_cache {
