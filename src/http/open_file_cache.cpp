@@ -19,8 +19,8 @@ bool unchanged(const struct stat& then, const struct stat& now) {
 
 } // namespace
 
-shared_fd open_file_cache::find(int root_fd, const std::string& relative, struct stat& st, bytes_ptr* bytes) {
-    if (bytes) bytes->reset();
+shared_fd open_file_cache::find(int root_fd, const std::string& relative, struct stat& st, extras* more) {
+    if (more) *more = {};
     const auto found = index_.find(relative);
     if (found == index_.end()) return {};
     const auto it = found->second;
@@ -36,7 +36,7 @@ shared_fd open_file_cache::find(int root_fd, const std::string& relative, struct
     }
     it->last_used = now;
     lru_.splice(lru_.begin(), lru_, it);
-    if (bytes) *bytes = it->bytes;
+    if (more) *more = it->view();
     return it->file;
 }
 
@@ -58,13 +58,15 @@ bool open_file_cache::keep_bytes(const std::string& relative, const struct stat&
     return true;
 }
 
-void open_file_cache::insert(const std::string& relative, const shared_fd& file, const struct stat& st) {
-    if (capacity_ == 0) return;
+open_file_cache::extras open_file_cache::insert(const std::string& relative, const shared_fd& file,
+                                                const struct stat& st) {
+    if (capacity_ == 0) return {};
     if (const auto found = index_.find(relative); found != index_.end()) erase(found->second);
     while (index_.size() >= capacity_) erase(std::prev(lru_.end()));
     const auto now = clock::now();
-    lru_.push_front(entry{relative, file, st, now, nullptr, now});
+    lru_.push_front(entry{relative, file, st, now, nullptr, now, entity_tag(st), http_date(st.st_mtim.tv_sec)});
     index_.emplace(relative, lru_.begin());
+    return lru_.front().view();
 }
 
 void open_file_cache::forget(const shared_fd& file) {

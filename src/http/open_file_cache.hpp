@@ -40,6 +40,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "http/http.hpp"
@@ -51,6 +52,14 @@ public:
     using clock = std::chrono::steady_clock;
 
     using bytes_ptr = std::shared_ptr<const std::string>;
+    // What a hit carries besides the descriptor: the validators formatted
+    // once per entry (views into it: valid until the cache's next change)
+    // and the file's bytes when kept.
+    struct extras {
+        std::string_view etag;
+        std::string_view last_modified;
+        bytes_ptr bytes;
+    };
 
     explicit open_file_cache(std::size_t capacity = 256,
                              std::chrono::milliseconds max_idle = std::chrono::seconds(60),
@@ -60,13 +69,13 @@ public:
 
     // The cached descriptor of `relative` under root_fd if it is still the
     // file the path names (st: its current stat), else an empty shared_fd.
-    // *bytes: the file's contents when kept, else null.
-    shared_fd find(int root_fd, const std::string& relative, struct stat& st, bytes_ptr* bytes = nullptr);
+    // *more: its validators and kept bytes.
+    shared_fd find(int root_fd, const std::string& relative, struct stat& st, extras* more = nullptr);
     // Drops the entries of this descriptor (a response found the file
     // changed under a trusted stat).
     void forget(const shared_fd& file);
-    // Remembers a regular file just opened (st: its fstat).
-    void insert(const std::string& relative, const shared_fd& file, const struct stat& st);
+    // Remembers a regular file just opened (st: its fstat); its validators.
+    extras insert(const std::string& relative, const shared_fd& file, const struct stat& st);
     // Keeps `bytes`, read from the entry's file after find() or insert()
     // gave it this `st`: false when not kept (no such entry, it changed, the
     // file is not settled, the budget is spent).
@@ -88,6 +97,9 @@ private:
         clock::time_point last_used;
         bytes_ptr bytes; // the whole file, or null
         clock::time_point checked; // the last stat of the path
+        std::string etag;
+        std::string last_modified;
+        extras view() const { return {etag, last_modified, bytes}; }
     };
     void erase(std::list<entry>::iterator it);
 

@@ -115,12 +115,13 @@ response_plan not_modified(const request& req, const static_config& config, cons
 }
 
 // A regular file, open and fstat'ed: conditionals, range, head, body.
+// cached: what the open-file cache has for the file (empty validators: none).
 response_plan serve_file(const request& req, const static_config& config, shared_fd file, const struct stat& st,
-                         std::string_view path, open_file_cache::bytes_ptr bytes) {
+                         std::string_view path, open_file_cache::extras cached) {
     const auto size = static_cast<std::uint64_t>(st.st_size);
     const std::int64_t mtime = st.st_mtim.tv_sec;
-    const std::string etag = entity_tag(st);
-    const std::string last_modified = http_date(mtime);
+    const std::string etag = cached.etag.empty() ? entity_tag(st) : std::string(cached.etag);
+    const std::string last_modified = cached.last_modified.empty() ? http_date(mtime) : std::string(cached.last_modified);
 
     // RFC 9110 §13.2.2: If-None-Match, when present, decides alone.
     if (req.if_none_match) {
@@ -164,7 +165,7 @@ response_plan serve_file(const request& req, const static_config& config, shared
         plan.offset = range.first;
         plan.length = range.length;
         plan.file_size_at_open = size;
-        plan.file_bytes = std::move(bytes);
+        plan.file_bytes = std::move(cached.bytes);
     }
     return plan;
 }
@@ -187,14 +188,14 @@ open_file_cache::bytes_ptr read_for_keeping(const static_config& config, const s
 }
 
 // Opens relative (under the root) for serving; a regular file comes back
-// blocking again. On failure the HTTP status. *bytes: the file's contents
-// when the cache keeps them.
+// blocking again. On failure the HTTP status. *more: what the cache has for
+// it; with want_bytes, a small file's bytes read for keeping when it has none.
 std::expected<shared_fd, int> open_for_serving(const static_config& config, const std::string& relative,
                                                struct stat& st, open_file_cache* cache,
-                                               open_file_cache::bytes_ptr* bytes = nullptr) {
+                                               open_file_cache::extras* more = nullptr, bool want_bytes = false) {
     if (cache) {
-        if (shared_fd cached = cache->find(config.root_fd, relative, st, bytes)) {
-            if (bytes && !*bytes) *bytes = read_for_keeping(config, relative, cached, st, *cache);
+        if (shared_fd cached = cache->find(config.root_fd, relative, st, more)) {
+            if (want_bytes && !more->bytes) more->bytes = read_for_keeping(config, relative, cached, st, *cache);
             return cached;
         }
     }
@@ -208,8 +209,9 @@ std::expected<shared_fd, int> open_for_serving(const static_config& config, cons
     if (::fcntl(fd->get(), F_SETFL, 0) != 0) return std::unexpected(500);
     shared_fd file(std::move(*fd));
     if (cache) {
-        cache->insert(relative, file, st);
-        if (bytes) *bytes = read_for_keeping(config, relative, file, st, *cache);
+        const open_file_cache::extras inserted = cache->insert(relative, file, st);
+        if (more) *more = inserted;
+        if (want_bytes) more->bytes = read_for_keeping(config, relative, file, st, *cache);
     }
     return file;
 }
@@ -227,8 +229,8 @@ response_plan handle_static(const request& req, const static_config& config, ope
     const std::string relative = inner.empty() ? std::string(".") : std::string(inner);
 
     struct stat st {};
-    open_file_cache::bytes_ptr bytes;
-    auto fd = open_for_serving(config, relative, st, cache, req.verb == method::get ? &bytes : nullptr);
+    open_file_cache::extras cached;
+    auto fd = open_for_serving(config, relative, st, cache, &cached, req.verb == method::get);
     if (!fd) return error_for(req, config, fd.error());
 
     if (S_ISDIR(st.st_mode)) {
@@ -243,7 +245,7 @@ response_plan handle_static(const request& req, const static_config& config, ope
     }
     if (!S_ISREG(st.st_mode)) return error_for(req, config, 404);
     if (wants_directory) return error_for(req, config, 404); // "/file.txt/"
-    return serve_file(req, config, std::move(*fd), st, *path, std::move(bytes));
+    return serve_file(req, config, std::move(*fd), st, *path, std::move(cached));
 }
 
 } // namespace zc::http

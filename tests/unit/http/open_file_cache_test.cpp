@@ -153,6 +153,26 @@ TEST_F(http_open_file_cache, idle_entries_expire_and_zero_capacity_keeps_nothing
     EXPECT_EQ(off.size(), 0u);
 }
 
+// The validators a hit reuses (formatted once per entry) are the ones the
+// file's stat gives: the same ETag and Last-Modified as without the cache.
+TEST_F(http_open_file_cache, a_hit_carries_the_validators_of_the_files_stat) {
+    write("e.txt", "etag me");
+    request req;
+    req.verb = method::get;
+    req.method_name = "GET";
+    req.target = "/e.txt";
+    struct stat st {};
+    ASSERT_EQ(::stat((dir.path() / "e.txt").c_str(), &st), 0);
+    const std::string etag = "ETag: " + entity_tag(st) + "\r\n";
+    const std::string modified = "Last-Modified: " + http_date(st.st_mtim.tv_sec) + "\r\n";
+    for (const char* pass : {"miss", "hit"}) {
+        const response_plan plan = handle_static(req, config, &cache);
+        EXPECT_NE(plan.head.find(etag), std::string::npos) << pass << ": " << plan.head;
+        EXPECT_NE(plan.head.find(modified), std::string::npos) << pass << ": " << plan.head;
+    }
+    EXPECT_EQ(cache.size(), 1u);
+}
+
 // A validity window (nginx's open_file_cache_valid): the last stat is trusted
 // for that long, so a change is seen only after it, or after forget().
 TEST_F(http_open_file_cache, a_trusted_stat_serves_the_file_as_it_was_until_the_window_ends) {
