@@ -15,8 +15,9 @@
 // Or, with a validity window (`valid` > 0, nginx's open_file_cache_valid),
 // the stat of the last check is trusted for that long: no system call per
 // request, at the price of serving a changed file as it was (its old length
-// and validators; a file range that shrank meanwhile still fails in the
-// engine, and the connection forgets the entry and looks again).
+// and validators; a file range that shrank meanwhile fails in the engine:
+// that response is cut short and its connection closed, the connection
+// forgets the entry, and the next request stats the path again).
 //
 // Bounded: at most `capacity` entries, least recently used evicted first;
 // entries unused for `max_idle` are closed (a deleted file's blocks are not
