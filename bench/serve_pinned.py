@@ -415,10 +415,15 @@ def make_servers(args, workdir):
     serve_pin = ["taskset", "-c", str(args.server_cpu)] if args.server_cpu is not None else []
     servers = []
 
+    # nginx's open_file_cache trusts a stat for 60 s by default: zc the same,
+    # unless --serve-flags says otherwise.
+    same_trust_as_nginx = [] if "--open-file-cache-valid" in args.serve_flags else ["--open-file-cache-valid", "60"]
+
     def zc(name, binary, extra=()):
         port = free_port()
         servers.append(Server(name, serve_pin + [binary, "serve", "--listen", f"127.0.0.1:{port}", "--root", www,
                                                  "--workers", "1", "--keepalive-timeout", "60", "--max-connections", "20000"]
+                              + same_trust_as_nginx
                               + args.serve_flags.split() + list(extra), port, workdir))
 
     def nginx(name, prefix, sendfile):
