@@ -268,9 +268,12 @@ void loop::deliver(session* s, const ready_event& event) {
 
 void loop::run() {
     std::array<ready_event, events_per_wait> events;
+    auto now = steady_clock::now();
+    pass_began_ = now;
     for (;;) {
-        const auto waited = backend_->wait(events, wait_timeout(steady_clock::now()));
+        const auto waited = backend_->wait(events, wait_timeout(now));
         if (!waited) break;
+        pass_began_ = steady_clock::now();
         for (std::size_t i = 0; i < *waited; ++i) {
             void* tag = events[i].tag;
             if (tag == &listener_tag) {
@@ -285,7 +288,7 @@ void loop::run() {
                 deliver(static_cast<session*>(tag), events[i]);
             }
         }
-        const auto now = steady_clock::now();
+        now = steady_clock::now();
         run_due(now);
         if (draining_ && (sessions_.empty() || now >= drain_deadline_)) break;
     }

@@ -14,7 +14,7 @@ session::session(unique_fd socket, loop& owner) : socket_(std::move(socket)), lo
 
 session::~session() { loop_.clear_deadline(*this); }
 
-void session::arm(std::chrono::milliseconds after) { loop_.set_deadline(*this, steady_clock::now() + after); }
+void session::arm(std::chrono::milliseconds after) { loop_.set_deadline(*this, loop_.now() + after); }
 void session::arm_at(steady_clock::time_point when) { loop_.set_deadline(*this, when); }
 void session::disarm() { loop_.clear_deadline(*this); }
 

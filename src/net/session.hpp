@@ -78,18 +78,18 @@ public:
     // non-blocking), for transfer_job::start's fast form.
     const descriptor_facts& socket_facts() const noexcept { return facts_; }
 
-    void arm(std::chrono::milliseconds after); // deadline = now + after
+    void arm(std::chrono::milliseconds after); // deadline = the loop's now() + after
     void arm_at(steady_clock::time_point when);
     void disarm();
-    bool armed() const noexcept { return deadline_ != steady_clock::time_point{}; }
-    steady_clock::time_point& deadline_slot() noexcept { return deadline_; }
+    bool armed() const noexcept { return deadline_.due != steady_clock::time_point{}; }
+    deadline_state& deadline_slot() noexcept { return deadline_; }
 
 private:
     friend class loop;
     unique_fd socket_;
     loop& loop_;
     descriptor_facts facts_;
-    steady_clock::time_point deadline_{};
+    deadline_state deadline_;
     std::uint64_t id_ = 0; // set by the loop when it takes the session
     bool closed_ = false; // set by the loop; freed after the current batch of events
     bool completion_io_ = false;
