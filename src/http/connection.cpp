@@ -54,15 +54,18 @@ std::string connection::peer_host() const {
 }
 
 request_parser& connection::parser() {
-    if (!parser_) parser_.emplace(worker_.settings().limits);
+    if (!parser_) parser_.emplace(worker_.take_parser());
     return *parser_;
 }
 
 // Waiting for the next request with nothing buffered and no head under way:
-// a fresh parser is in the same state as this one (llhttp is back at the
-// start of a message), so it is freed and made again at the next byte.
+// the parser goes back to the worker's spares, and the next byte takes one
+// (reset: llhttp at the start of a message), so an idle connection holds none.
 void connection::release_parser_if_idle() {
-    if (parser_ && begin_ == end_ && !head_started_ && !parser_->in_progress()) parser_.reset();
+    if (parser_ && begin_ == end_ && !head_started_ && !parser_->in_progress()) {
+        worker_.give_back_parser(std::move(*parser_));
+        parser_.reset();
+    }
 }
 
 void connection::take_buffer() {

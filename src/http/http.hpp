@@ -76,6 +76,8 @@ public:
     // is complete, body included (for the slowloris timer). After an error the
     // parser stays failed: feed() returns the same status again.
     bool in_progress() const noexcept;
+    // As new (the same limits), keeping its allocation: pooled parsers.
+    void reset();
 
     struct impl;
 

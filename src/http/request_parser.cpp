@@ -267,6 +267,12 @@ struct request_parser::impl {
 
 request_parser::request_parser(parser_limits limits) : impl_(std::make_unique<impl>(limits)) {}
 request_parser::~request_parser() = default;
+
+void request_parser::reset() {
+    impl& s = *impl_;
+    s = impl(s.limits);
+    s.parser.data = &s; // the temporary's address was copied with llhttp's state
+}
 request_parser::request_parser(request_parser&&) noexcept = default;
 request_parser& request_parser::operator=(request_parser&&) noexcept = default;
 

@@ -49,9 +49,9 @@ const std::string& current_http_date() {
 
 } // namespace
 
-std::string start_head(int status, std::string_view server_name) {
+std::string start_head(int status, std::string_view server_name, std::size_t body_room) {
     std::string head;
-    head.reserve(256);
+    head.reserve(256 + body_room);
     head += "HTTP/1.1 ";
     head += std::to_string(status);
     head += ' ';

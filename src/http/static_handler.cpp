@@ -101,8 +101,8 @@ response_plan listing(const request& req, const static_config& config, int dir_f
     return plan;
 }
 
-response_plan not_modified(const request& req, const static_config& config, const std::string& etag,
-                           const std::string& last_modified) {
+response_plan not_modified(const request& req, const static_config& config, std::string_view etag,
+                           std::string_view last_modified) {
     response_plan plan;
     plan.status = 304;
     plan.close_after = !req.keep_alive;
@@ -120,8 +120,12 @@ response_plan serve_file(const request& req, const static_config& config, shared
                          std::string_view path, open_file_cache::extras cached) {
     const auto size = static_cast<std::uint64_t>(st.st_size);
     const std::int64_t mtime = st.st_mtim.tv_sec;
-    const std::string etag = cached.etag.empty() ? entity_tag(st) : std::string(cached.etag);
-    const std::string last_modified = cached.last_modified.empty() ? http_date(mtime) : std::string(cached.last_modified);
+    // The cache's validators are used as they are; formatted here only for
+    // a file the cache does not hold.
+    std::string made_etag, made_last_modified;
+    const std::string_view etag = cached.etag.empty() ? std::string_view(made_etag = entity_tag(st)) : cached.etag;
+    const std::string_view last_modified =
+        cached.last_modified.empty() ? std::string_view(made_last_modified = http_date(mtime)) : cached.last_modified;
 
     // RFC 9110 §13.2.2: If-None-Match, when present, decides alone.
     if (req.if_none_match) {
@@ -147,7 +151,9 @@ response_plan serve_file(const request& req, const static_config& config, shared
     response_plan plan;
     plan.status = status;
     plan.close_after = !req.keep_alive;
-    plan.head = start_head(status, config.server_name);
+    // A body as small as the cache keeps leaves in one send with its head.
+    const bool body_with_head = req.verb == method::get && range.length <= config.keep_bytes_up_to;
+    plan.head = start_head(status, config.server_name, body_with_head ? static_cast<std::size_t>(range.length) : 0);
     add_header(plan.head, "Content-Type", mime_type(path));
     add_header(plan.head, "Content-Length", std::to_string(range.length));
     if (status == 206) {

@@ -15,8 +15,10 @@ namespace zc::http {
 // ---- response_head.cpp: status lines and header blocks -------------------
 std::string_view reason_phrase(int status);
 // "HTTP/1.1 <status> <reason>\r\nServer: …\r\nDate: …\r\n"; add headers, then
-// finish_head() appends the empty line.
-std::string start_head(int status, std::string_view server_name);
+// finish_head() appends the empty line. body_room: capacity for a body the
+// connection appends to the head (sent with it), so that it needs no second
+// allocation.
+std::string start_head(int status, std::string_view server_name, std::size_t body_room = 0);
 void add_header(std::string& head, std::string_view name, std::string_view value);
 void finish_head(std::string& head);
 

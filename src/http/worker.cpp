@@ -8,6 +8,7 @@ namespace zc::http {
 
 namespace {
 constexpr std::size_t spare_buffers_kept = 64;
+constexpr std::size_t spare_parsers_kept = 64;
 // Small files' bytes kept in the open-file cache, per worker: 64 files of
 // 16 KiB (the inline limit), or a thousand of 1 KiB.
 constexpr std::size_t small_file_bytes_per_worker = 1 << 20;
@@ -55,6 +56,18 @@ std::unique_ptr<char[]> worker::take_buffer() {
 void worker::give_back_buffer(std::unique_ptr<char[]> buffer) {
     // The rest are freed, so that a burst of connections does not pin memory.
     if (buffer && spare_buffers_.size() < spare_buffers_kept) spare_buffers_.push_back(std::move(buffer));
+}
+
+request_parser worker::take_parser() {
+    if (spare_parsers_.empty()) return request_parser(settings().limits);
+    request_parser parser = std::move(spare_parsers_.back());
+    spare_parsers_.pop_back();
+    parser.reset();
+    return parser;
+}
+
+void worker::give_back_parser(request_parser parser) {
+    if (spare_parsers_.size() < spare_parsers_kept) spare_parsers_.push_back(std::move(parser));
 }
 
 } // namespace zc::http

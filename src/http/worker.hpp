@@ -2,7 +2,7 @@
 // makes a connection for each accepted socket, answers 503 past
 // --max-connections, and owns what the loop's connections share: the
 // access-log buffer, the open-file cache (with its expiry timer) and the
-// spare read buffers.
+// spare read buffers and parsers.
 #pragma once
 
 #include <memory>
@@ -42,6 +42,10 @@ public:
     // not each malloc one.
     std::unique_ptr<char[]> take_buffer();
     void give_back_buffer(std::unique_ptr<char[]> buffer);
+    // Parsers likewise: a request's parser is a fresh one from here, and a
+    // connection that waits again gives it back.
+    request_parser take_parser();
+    void give_back_parser(request_parser parser);
 
 private:
     net::loop& loop_;
@@ -49,6 +53,7 @@ private:
     access_log_buffer log_;
     open_file_cache files_;
     std::vector<std::unique_ptr<char[]>> spare_buffers_;
+    std::vector<request_parser> spare_parsers_;
 };
 
 } // namespace zc::http

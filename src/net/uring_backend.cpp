@@ -156,7 +156,11 @@ public:
     void send(int fd, std::string bytes) override {
         watched& w = slot(fd);
         if (!w.live || w.sending) return;
-        w.send_bytes = std::make_unique<std::string>(std::move(bytes));
+        // Moved, a heap string keeps its buffer (the slot table may grow,
+        // the bytes may become an orphan's): only a short string's bytes
+        // would move with it, so those are put on the heap too.
+        if (bytes.capacity() < sizeof(std::string)) bytes.reserve(sizeof(std::string));
+        w.send_bytes = std::move(bytes);
         w.send_done = 0;
         if (queue_send(fd, w)) w.sending = true;
     }
@@ -229,7 +233,7 @@ private:
         bool receiving = false;   // a receive queued or in flight
         bool sending = false;
         bool polling_out = false;
-        std::unique_ptr<std::string> send_bytes; // a heap string: its bytes never move while sent
+        std::string send_bytes; // on the heap: its bytes never move while sent
         std::size_t send_done = 0;
     };
 
@@ -254,7 +258,7 @@ private:
     bool queue_send(int fd, const watched& w) {
         io_uring_sqe* sqe = next_sqe();
         if (!sqe) return false;
-        const std::string& bytes = *w.send_bytes;
+        const std::string& bytes = w.send_bytes;
         io_uring_prep_send(sqe, fd, bytes.data() + w.send_done, bytes.size() - w.send_done, MSG_NOSIGNAL);
         io_uring_sqe_set_data64(sqe, user_data_of(fd, w.generation, send_request));
         return true;
@@ -267,7 +271,7 @@ private:
     void end_completions(int fd, watched& w) noexcept {
         w.completions = false;
         if (w.sending) orphaned_sends_.emplace(user_data_of(fd, w.generation, send_request), std::move(w.send_bytes));
-        w.send_bytes.reset();
+        w.send_bytes = {};
         const bool in_flight = w.receiving || w.sending || w.polling_out;
         w.receiving = w.sending = w.polling_out = false;
         if (!in_flight) return;
@@ -316,12 +320,12 @@ private:
         case send_request:
             if (cqe.res > 0) w->send_done += static_cast<std::size_t>(cqe.res);
             // A short send, or one that moved nothing and may be retried: the rest.
-            if ((cqe.res > 0 || retry_later(cqe.res)) && w->send_done < w->send_bytes->size() && queue_send(fd, *w))
+            if ((cqe.res > 0 || retry_later(cqe.res)) && w->send_done < w->send_bytes.size() && queue_send(fd, *w))
                 return;
             event.kind = event_kind::sent;
-            event.sent_all = cqe.res > 0 && w->send_done == w->send_bytes->size();
+            event.sent_all = cqe.res > 0 && w->send_done == w->send_bytes.size();
             w->sending = false;
-            w->send_bytes.reset();
+            w->send_bytes = {};
             break;
         case pollout_request:
             w->polling_out = false;
@@ -444,7 +448,7 @@ private:
     // lives, and the bytes of sends still in flight are freed only after the
     // ring closed (io_uring_queue_exit cancels them first).
     std::vector<watched> slots_; // by descriptor number
-    std::unordered_map<std::uint64_t, std::unique_ptr<std::string>> orphaned_sends_; // unwatched while in flight
+    std::unordered_map<std::uint64_t, std::string> orphaned_sends_; // unwatched while in flight
     detail::uring ring_;
     bool disabled_;
     bool skip_remove_success_;
