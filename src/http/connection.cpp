@@ -68,6 +68,12 @@ void connection::release_parser_if_idle() {
     }
 }
 
+// The file is not what the open-file cache thinks (it shrank): the next
+// request for its path opens and stats it again.
+void connection::forget_file(const shared_fd& file) {
+    if (open_file_cache* files = worker_.files(); files && file) files->forget(file);
+}
+
 void connection::take_buffer() {
     if (buffer_) return;
     buffer_ = worker_.take_buffer();
@@ -153,7 +159,7 @@ net::outcome connection::advance() {
                 // shrank, the peer reset) ends the connection. A file that
                 // shrank under a stat the cache trusted is looked at again
                 // by the next request.
-                if (open_file_cache* files = worker_.files(); files && response_->file) files->forget(response_->file);
+                forget_file(response_->file);
                 finish_response();
                 return net::outcome::closed;
             }
@@ -302,7 +308,7 @@ void connection::start_response(const request& req, bool second_look) {
 // The file changed under the plan: planned again from a fresh stat of the
 // path (a stat the open-file cache trusted would give the same plan).
 void connection::look_again(const request& req, const response_plan& plan) {
-    if (open_file_cache* files = worker_.files()) files->forget(plan.file);
+    forget_file(plan.file);
     start_response(req, true);
 }
 

@@ -70,6 +70,7 @@ private:
     // the first byte, and the request is being planned again.
     void start_response(const request& req, bool second_look = false);
     void look_again(const request& req, const response_plan& plan);
+    void forget_file(const shared_fd& file);
     void start_error(int status);
     enum class start_result { started, file_shrank };
     start_result begin_sending(int status, bool close_after, std::string request_line, std::string out,

@@ -59,6 +59,7 @@
 
 #include <cerrno>
 #include <ctime>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -85,6 +86,10 @@ unsigned poll_mask(watch_mode mode) {
     return POLLIN;
 }
 
+// Frees a string's buffer (clear() and assigning an empty string keep it:
+// a slot would hold its last response's bytes for good).
+void free_bytes(std::string& s) noexcept { std::string().swap(s); }
+
 // A receive or send that moved nothing and may simply be asked again.
 bool retry_later(int res) { return res == -EINTR || res == -EAGAIN; }
 
@@ -103,6 +108,7 @@ std::uint64_t user_data_of(int fd, std::uint32_t generation, request_kind kind =
 }
 
 constexpr std::uint16_t buffer_group = 0;
+constexpr std::uint16_t no_buffer = 0xffff; // a received event whose bytes are not in a provided buffer
 // Per worker 128 KiB. The kernel takes buffers from the ring's head and
 // they go back to its tail, so over time every one is touched and stays
 // resident: the ring is kept small (a burst of more receives than buffers
@@ -150,7 +156,12 @@ public:
     void receive(int fd) override {
         watched& w = slot(fd);
         if (!w.live || w.receiving) return;
-        if (queue_receive(fd, w)) w.receiving = true;
+        w.receiving = true;
+        if (early_.contains(fd)) {
+            early_due_.push_back(user_data_of(fd, w.generation, recv_request));
+        } else if (!w.recv_armed) {
+            arm_receive(fd, w);
+        }
     }
 
     void send(int fd, std::string bytes) override {
@@ -176,7 +187,8 @@ public:
     }
 
     void recycle(const ready_event& event) noexcept override {
-        if (event.kind == event_kind::received && !event.bytes.empty() && buffers_) buffers_->give_back(event.buffer_id);
+        if (event.kind == event_kind::received && !event.bytes.empty() && buffers_ && event.buffer_id != no_buffer)
+            buffers_->give_back(event.buffer_id);
     }
 
     std::expected<void, error> watch(int fd, void* tag, watch_mode mode) override {
@@ -216,6 +228,8 @@ public:
 
     std::expected<std::size_t, error> wait(std::span<ready_event> out, int timeout_ms) override {
         while (!deferred_removes_.empty() && queue_remove(deferred_removes_.back())) deferred_removes_.pop_back();
+        // Bytes kept aside are due: submitted, but no waiting for more.
+        if (!early_due_.empty()) timeout_ms = 0;
         if (const int r = submit_and_wait(timeout_ms); r < 0 && r != -ETIME && r != -EINTR && r != -EBUSY && r != -EAGAIN)
             return std::unexpected(error::from_errno(-r, "io_uring_submit_and_wait_timeout"));
         return reap(out);
@@ -230,7 +244,9 @@ private:
         watch_mode mode = watch_mode::edge_read;
         bool live = false;
         bool completions = false; // watch_completions: no poll, receives and sends in the ring
-        bool receiving = false;   // a receive queued or in flight
+        bool receiving = false;   // the session asked for bytes and has not had them yet
+        bool recv_armed = false;  // a (multishot) receive queued or in the kernel
+        bool recv_cancelling = false; // ... and asked to end, bytes having come unasked
         bool sending = false;
         bool polling_out = false;
         std::string send_bytes; // on the heap: its bytes never move while sent
@@ -245,10 +261,27 @@ private:
         return slots_[index];
     }
 
+    // Multishot (6.0): one receive stays in the kernel and completes each
+    // time bytes come, instead of one submitted (and its poll armed) per
+    // request; a kernel that refuses it gets one-shot receives from then on.
+    void arm_receive(int fd, watched& w) {
+        if (queue_receive(fd, w)) w.recv_armed = true;
+        else w.receiving = false; // no submission entry (an old kernel with an overflowing CQ)
+    }
+
     bool queue_receive(int fd, const watched& w) {
         io_uring_sqe* sqe = next_sqe();
         if (!sqe) return false;
-        io_uring_prep_recv(sqe, fd, nullptr, buffers_->size(), 0);
+        // The buffer's size as the length of each receive (so that a fault
+        // plan can shorten it); older kernels want 0 for multishot, which
+        // means the same.
+        if (multishot_receive_) io_uring_prep_recv_multishot(sqe, fd, nullptr, multishot_length_ ? buffers_->size() : 0, 0);
+        else io_uring_prep_recv(sqe, fd, nullptr, buffers_->size(), 0);
+        // A session asks for bytes when it has answered what it had, so the
+        // next request is rarely there yet: the kernel arms its poll at once
+        // instead of trying a receive that would find nothing (5.19, as the
+        // buffer ring).
+        sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
         io_uring_sqe_set_flags(sqe, IOSQE_BUFFER_SELECT);
         sqe->buf_group = buffers_->group();
         io_uring_sqe_set_data64(sqe, user_data_of(fd, w.generation, recv_request));
@@ -271,9 +304,10 @@ private:
     void end_completions(int fd, watched& w) noexcept {
         w.completions = false;
         if (w.sending) orphaned_sends_.emplace(user_data_of(fd, w.generation, send_request), std::move(w.send_bytes));
-        w.send_bytes = {};
-        const bool in_flight = w.receiving || w.sending || w.polling_out;
-        w.receiving = w.sending = w.polling_out = false;
+        free_bytes(w.send_bytes);
+        const bool in_flight = w.recv_armed || w.sending || w.polling_out;
+        w.receiving = w.recv_armed = w.recv_cancelling = w.sending = w.polling_out = false;
+        early_.erase(fd);
         if (!in_flight) return;
         io_uring_sqe* sqe = next_sqe();
         if (!sqe) return; // only an old kernel with an overflowing CQ: the completions are dropped by generation
@@ -281,6 +315,93 @@ private:
         io_uring_sqe_set_data64(sqe, remove_marker);
         if (skip_remove_success_) io_uring_sqe_set_flags(sqe, IOSQE_CQE_SKIP_SUCCESS);
         submit_now();
+    }
+
+    // A receive's completion: true when it goes to the session now (it
+    // asked); else it is kept aside, retried or was the end of a cancel.
+    bool deliver_received(int fd, watched& w, const io_uring_cqe& cqe, bool has_buffer, std::uint16_t buffer_id) {
+        const bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
+        if (!more) w.recv_armed = false;
+        const bool cancelled = cqe.res == -ECANCELED && w.recv_cancelling;
+        if (!more) w.recv_cancelling = false;
+        // A kernel that refuses the request: the length, then multishot
+        // (before 6.0) is given up, for every later receive.
+        const bool refused_multishot = cqe.res == -EINVAL && !has_buffer && multishot_receive_;
+        if (refused_multishot) {
+            if (multishot_length_) multishot_length_ = false;
+            else multishot_receive_ = false;
+        }
+        const bool kept = !early_.empty() && early_.contains(fd);
+        // Every buffer is out, a receive that moved nothing and may be
+        // retried, the end of a cancel, a kernel without multishot: asked
+        // again with the next wait if the session still wants bytes.
+        if (cqe.res == -ENOBUFS || retry_later(cqe.res) || cancelled || refused_multishot) {
+            if (has_buffer) buffers_->give_back(buffer_id);
+            if (w.receiving && !w.recv_armed && !kept) arm_receive(fd, w);
+            return false;
+        }
+        if (w.receiving && !kept) {
+            w.receiving = false;
+            return true;
+        }
+        // Unasked (pipelined bytes, or more of a long head): kept in order,
+        // and the receive is ended, so that the rest waits in the kernel.
+        early_bytes& e = early_[fd];
+        if (cqe.res > 0 && has_buffer) {
+            const auto bytes = buffers_->view(buffer_id, static_cast<std::size_t>(cqe.res));
+            e.bytes.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        } else if (e.end == 1) {
+            e.end = cqe.res;
+        }
+        if (has_buffer) buffers_->give_back(buffer_id);
+        if (w.recv_armed && !w.recv_cancelling) cancel_receive(fd, w);
+        return false;
+    }
+
+    void cancel_receive(int fd, watched& w) {
+        io_uring_sqe* sqe = next_sqe();
+        if (!sqe) return; // the session's next receive() is served from what was kept, the rest keeps coming
+        io_uring_prep_cancel64(sqe, user_data_of(fd, w.generation, recv_request), 0);
+        io_uring_sqe_set_data64(sqe, remove_marker);
+        if (skip_remove_success_) io_uring_sqe_set_flags(sqe, IOSQE_CQE_SKIP_SUCCESS);
+        w.recv_cancelling = true;
+    }
+
+    // Kept bytes for sessions that asked again (receive()), a buffer's
+    // worth an event, as a receive would have brought them; the bytes live
+    // in handed_out_ until the next reap (the loop recycles every event of
+    // a batch before it waits again).
+    void deliver_early(std::span<ready_event> out, std::size_t& n) {
+        handed_out_.clear();
+        std::size_t kept = 0;
+        for (const std::uint64_t user_data : early_due_) {
+            const auto fd = static_cast<int>((user_data >> 3) & 0x1fff'ffffu);
+            const auto generation = static_cast<std::uint32_t>(user_data >> 32);
+            watched& w = slots_[static_cast<std::size_t>(fd)];
+            const auto found = early_.find(fd);
+            if (!w.live || !w.completions || w.generation != generation || !w.receiving || found == early_.end()) continue;
+            early_bytes& e = found->second;
+            if (n == out.size()) { // no room in this wait: the next one
+                early_due_[kept++] = user_data;
+                continue;
+            }
+            ready_event& event = out[n++];
+            event = ready_event{};
+            event.tag = w.tag;
+            event.kind = event_kind::received;
+            event.buffer_id = no_buffer;
+            w.receiving = false;
+            if (e.from < e.bytes.size()) {
+                const std::size_t length = std::min<std::size_t>(e.bytes.size() - e.from, buffers_->size());
+                handed_out_.emplace_back(e.bytes, e.from, length);
+                event.bytes = std::as_bytes(std::span(handed_out_.back()));
+                e.from += length;
+            } else { // the receive's end: EOF or its error, as none
+                e.end = 1;
+            }
+            if (e.from == e.bytes.size() && e.end == 1) early_.erase(found);
+        }
+        early_due_.resize(kept);
     }
 
     // A completion of a session's own request (receive, send, POLLOUT).
@@ -301,14 +422,7 @@ private:
         event.tag = w->tag;
         switch (kind) {
         case recv_request:
-            // Every buffer is out, or a receive that moved nothing and may
-            // be retried: asked again with the next wait.
-            if (cqe.res == -ENOBUFS || retry_later(cqe.res)) {
-                if (has_buffer) buffers_->give_back(buffer_id);
-                if (!queue_receive(fd, *w)) w->receiving = false;
-                return;
-            }
-            w->receiving = false;
+            if (!deliver_received(fd, *w, cqe, has_buffer, buffer_id)) return;
             event.kind = event_kind::received;
             if (cqe.res > 0 && has_buffer) {
                 event.bytes = buffers_->view(buffer_id, static_cast<std::size_t>(cqe.res));
@@ -325,7 +439,7 @@ private:
             event.kind = event_kind::sent;
             event.sent_all = cqe.res > 0 && w->send_done == w->send_bytes.size();
             w->sending = false;
-            w->send_bytes = {};
+            free_bytes(w->send_bytes);
             break;
         case pollout_request:
             w->polling_out = false;
@@ -401,6 +515,7 @@ private:
     std::size_t reap(std::span<ready_event> out) {
         if (++batch_ == 0) ++batch_; // 0 means "never reported"
         std::size_t n = 0;
+        deliver_early(out, n);
         unsigned head;
         unsigned seen = 0;
         io_uring_cqe* cqe;
@@ -454,6 +569,21 @@ private:
     bool skip_remove_success_;
     std::optional<uring_buffers> buffers_;
     std::vector<std::uint64_t> deferred_removes_;
+    bool multishot_receive_ = true;
+    bool multishot_length_ = true;
+    // Bytes that came before their session asked (a multishot receive goes
+    // on until cancelled), by descriptor, copied out of their buffers so
+    // that those go back at once; after them the receive's end, if it ended
+    // (0: the peer closed, < 0: its error; 1: it did not). Rare: pipelined
+    // requests and heads longer than a buffer.
+    struct early_bytes {
+        std::string bytes;
+        std::size_t from = 0;
+        int end = 1;
+    };
+    std::unordered_map<int, early_bytes> early_;
+    std::vector<std::uint64_t> early_due_;  // receive()s that kept bytes answer (user_data)
+    std::deque<std::string> handed_out_;    // kept bytes delivered in the last reap (deque: they never move)
     std::uint32_t batch_ = 0;
 };
 

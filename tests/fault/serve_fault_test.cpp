@@ -37,15 +37,17 @@ struct client_tally {
 };
 
 // Keep-alive GETs of the files in turn over one connection, a new one
-// whenever the server ends it. A long header makes the head span most of a
-// receive buffer, so a shortened receive cuts it.
-client_tally fetch_all(int port, const std::vector<served_file>& files, int requests, int client) {
+// whenever the server ends it, and every `per_connection` requests: a
+// connection's receive is one multishot request in the ring, so new
+// connections are what give the plan receives to fault. A long header makes
+// the head span most of a receive buffer, so a shortened receive cuts it.
+client_tally fetch_all(int port, const std::vector<served_file>& files, int requests, int client, int per_connection) {
     client_tally tally;
     const std::string padding(700, 'p');
     std::optional<http_client> c;
     for (int i = 0; i < requests; ++i) {
         const served_file& file = files[static_cast<std::size_t>(i + client) % files.size()];
-        if (!c || c->eof()) c.emplace(port);
+        if (!c || c->eof() || i % per_connection == 0) c.emplace(port);
         if (!c->send("GET /" + file.name + " HTTP/1.1\r\nHost: test\r\nX-Padding: " + padding + "\r\n\r\n")) {
             ++tally.ended;
             c.reset();
@@ -90,12 +92,12 @@ protected:
         return std::stoi(address.substr(address.rfind(':') + 1));
     }
 
-    // Four clients at once, `requests` each.
+    // Four clients at once, `requests` each, a new connection every 5.
     client_tally load(int port, int requests) {
         std::vector<client_tally> tallies(4);
         std::vector<std::thread> clients;
         for (int i = 0; i < 4; ++i)
-            clients.emplace_back([&, i] { tallies[static_cast<std::size_t>(i)] = fetch_all(port, files_, requests, i); });
+            clients.emplace_back([&, i] { tallies[static_cast<std::size_t>(i)] = fetch_all(port, files_, requests, i, 5); });
         for (auto& t : clients) t.join();
         client_tally total;
         for (const auto& t : tallies) {

@@ -33,22 +33,33 @@ protected:
     void write(const std::string& name, const std::string& text) {
         std::ofstream(dir.path() / name, std::ios::binary | std::ios::trunc) << text;
     }
-    // GET through the handler with the cache; returns the Content-Length and
-    // the body as read from the planned descriptor.
-    std::pair<std::string, std::string> get(const std::string& target) {
+    // The handler's plan for a GET through cache `c` (a 200 expected).
+    response_plan plan_get(open_file_cache& c, const std::string& target) {
         request req;
         req.verb = method::get;
         req.method_name = "GET";
         req.target = target;
-        const response_plan plan = handle_static(req, config, &cache);
+        response_plan plan = handle_static(req, config, &c);
         EXPECT_EQ(plan.status, 200) << plan.head;
-        const auto at = plan.head.find("Content-Length: ");
-        std::string length = plan.head.substr(at + 16, plan.head.find("\r\n", at) - at - 16);
+        return plan;
+    }
+    // Its body as the connection would send it: the kept bytes, else read
+    // from the planned descriptor.
+    static std::string body_of(const response_plan& plan) {
         std::string body(plan.length, '\0');
-        if (plan.file) {
+        if (plan.file_bytes) {
+            body = plan.file_bytes->substr(plan.offset, plan.length);
+        } else if (plan.file) {
             EXPECT_EQ(::pread(plan.file.get(), body.data(), body.size(), 0), static_cast<ssize_t>(body.size()));
         }
-        return {length, body};
+        return body;
+    }
+    // GET through the handler with the cache; returns the Content-Length and the body.
+    std::pair<std::string, std::string> get(const std::string& target) {
+        const response_plan plan = plan_get(cache, target);
+        const auto at = plan.head.find("Content-Length: ");
+        std::string length = plan.head.substr(at + 16, plan.head.find("\r\n", at) - at - 16);
+        return {length, body_of(plan)};
     }
 
     test::temp_dir dir;
@@ -203,22 +214,10 @@ protected:
         http_open_file_cache::SetUp();
         config.keep_bytes_up_to = 64;
     }
-    // The handler's plan for a GET: its kept bytes (or null) and its body
-    // as the connection would send it.
+    // A GET's kept bytes (or null) and its body as the connection would send it.
     std::pair<open_file_cache::bytes_ptr, std::string> planned(open_file_cache& c, const std::string& target) {
-        request req;
-        req.verb = method::get;
-        req.method_name = "GET";
-        req.target = target;
-        const response_plan plan = handle_static(req, config, &c);
-        EXPECT_EQ(plan.status, 200) << plan.head;
-        std::string body(plan.length, '\0');
-        if (plan.file_bytes) {
-            body = plan.file_bytes->substr(plan.offset, plan.length);
-        } else if (plan.file) {
-            EXPECT_EQ(::pread(plan.file.get(), body.data(), body.size(), 0), static_cast<ssize_t>(body.size()));
-        }
-        return {plan.file_bytes, body};
+        const response_plan plan = plan_get(c, target);
+        return {plan.file_bytes, body_of(plan)};
     }
     static void wait_until_settled() { std::this_thread::sleep_for(std::chrono::milliseconds(1100)); }
 };

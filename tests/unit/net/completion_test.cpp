@@ -226,6 +226,59 @@ TEST_P(net_completion, wait_writable_reports_once_the_peer_makes_room) {
     EXPECT_TRUE(got->what.writable);
 }
 
+// A receive stays armed in the kernel (multishot): bytes that come while the
+// session has not asked (pipelined requests, a long head) are kept, and each
+// later receive() gets the next of them, a buffer's worth (1 KiB) at most,
+// in order, none twice, none lost, the peer's EOF only after the last byte.
+TEST_P(net_completion, bytes_that_come_unasked_are_kept_in_order_until_asked_for) {
+    auto p = socket_pair::make();
+    ASSERT_TRUE(b->watch_completions(p.watched.get(), &tag_a));
+    b->receive(p.watched.get());
+    const std::string first = "GET /a HTTP/1.1\r\n\r\n";
+    ASSERT_EQ(::write(p.peer.get(), first.data(), first.size()), static_cast<ssize_t>(first.size()));
+    auto got = wait_for(&tag_a, event_kind::received);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->bytes, first);
+    // Not asked for: 20 KiB in several writes, then the EOF.
+    const std::string rest = pattern(20 * 1024 + 123);
+    for (std::size_t at = 0; at < rest.size(); at += 3000) {
+        const std::size_t n = std::min<std::size_t>(3000, rest.size() - at);
+        ASSERT_EQ(::write(p.peer.get(), rest.data() + at, n), static_cast<ssize_t>(n));
+    }
+    p.peer.reset();
+    for (int i = 0; i < 5; ++i)
+        for (const seen& e : next_events(20)) ADD_FAILURE() << "an event nobody asked for: " << e.bytes.size() << " bytes";
+    std::string received;
+    bool eof = false;
+    for (int asks = 0; asks < 200 && !eof; ++asks) {
+        b->receive(p.watched.get());
+        got = wait_for(&tag_a, event_kind::received);
+        ASSERT_TRUE(got) << "a receive() went unanswered after " << received.size() << " bytes";
+        EXPECT_LE(got->bytes.size(), 1024u);
+        eof = got->bytes.empty();
+        received += got->bytes;
+        EXPECT_TRUE(next_events(0).empty()) << "one receive, one event";
+    }
+    EXPECT_TRUE(eof) << "the EOF never came";
+    EXPECT_EQ(received.size(), rest.size());
+    EXPECT_TRUE(received == rest) << "the bytes came out of order or changed";
+}
+
+// A session that asks again at once, as HTTP does between requests, gets
+// every write of the peer as it comes (the receive stays armed across them).
+TEST_P(net_completion, a_session_that_keeps_asking_gets_every_message) {
+    auto p = socket_pair::make();
+    ASSERT_TRUE(b->watch_completions(p.watched.get(), &tag_a));
+    for (int i = 0; i < 300; ++i) {
+        b->receive(p.watched.get());
+        const std::string message = "request " + std::to_string(i) + "\r\n";
+        ASSERT_EQ(::write(p.peer.get(), message.data(), message.size()), static_cast<ssize_t>(message.size()));
+        const auto got = wait_for(&tag_a, event_kind::received);
+        ASSERT_TRUE(got) << "message " << i;
+        ASSERT_EQ(got->bytes, message);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(each, net_completion, ::testing::ValuesIn(completion_cases()),
                          [](const ::testing::TestParamInfo<completion_case>& param) { return param.param.name; });
 
