@@ -29,8 +29,15 @@ bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 
 } // namespace
 
-connection::connection(unique_fd socket, const sockaddr_storage& peer, worker& owner)
+connection::connection(unique_fd socket, const sockaddr_storage& accepted_from, worker& owner)
     : net::session(std::move(socket), owner.loop()), worker_(owner) {
+    // Accepted by the ring (multishot accept), the address is not known:
+    // asked of the socket, only when the access log will want it.
+    sockaddr_storage peer = accepted_from;
+    if (peer.ss_family == AF_UNSPEC && worker_.log().enabled()) {
+        socklen_t length = sizeof peer;
+        if (::getpeername(fd(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) peer.ss_family = AF_UNSPEC;
+    }
     if (peer.ss_family == AF_INET) {
         const auto& in = reinterpret_cast<const sockaddr_in&>(peer);
         std::memcpy(peer_addr_, &in.sin_addr, sizeof in.sin_addr);

@@ -36,8 +36,9 @@ struct readiness {
 
 // What a completion backend did for a session (watch_completions):
 // `received` carries the bytes of one receive (none: the peer closed or the
-// connection failed), `sent` says whether all the bytes of a send() left.
-enum class event_kind : std::uint8_t { ready, received, sent };
+// connection failed), `sent` says whether all the bytes of a send() left;
+// for a listener (watch_accepts), `accepted` one new connection.
+enum class event_kind : std::uint8_t { ready, received, sent, accepted };
 
 struct ready_event {
     void* tag = nullptr; // what watch() was given
@@ -46,6 +47,10 @@ struct ready_event {
     bool sent_all = false;            // sent: every byte left
     std::span<const std::byte> bytes; // received: valid until recycle(*this)
     std::uint16_t buffer_id = 0;      // received: the provided buffer holding `bytes`
+    // accepted: the new connection's descriptor (non-blocking, close-on-exec;
+    // the loop owns it), or -errno when accepting failed in a way the loop
+    // must act on (EMFILE, ENFILE, ENOMEM, ENOBUFS: it pauses).
+    int accepted = -1;
 };
 
 class backend {
@@ -80,6 +85,13 @@ public:
     virtual void wait_writable(int fd) { (void)fd; }
     // A `received` event's buffer goes back to the backend.
     virtual void recycle(const ready_event& event) noexcept { (void)event; }
+    // Accepts on a listening socket itself (io_uring's multishot accept:
+    // no accept4 per connection), one `accepted` event per connection, until
+    // unwatch(). EOPNOTSUPP: use watch(edge_read) and accept4.
+    virtual std::expected<void, error> watch_accepts(int listener, void* tag) {
+        (void)listener, (void)tag;
+        return std::unexpected(error::from_errno(EOPNOTSUPP, "completion accept"));
+    }
 };
 
 enum class backend_kind { automatic, epoll, io_uring };

@@ -56,6 +56,11 @@ std::expected<std::unique_ptr<loop>, error> loop::create(unique_fd listener, con
     if (auto ok = l->backend_->watch(l->posted_.get(), &posted_tag, watch_mode::level_read); !ok)
         return std::unexpected(ok.error().wrap("posted-work eventfd"));
     l->listener_ = std::move(listener);
+    // Accepted sockets inherit TCP_NODELAY from their listener (small
+    // responses must not wait for Nagle): one setsockopt here, none per
+    // connection. Not TCP (a test's socket): no harm.
+    const int one = 1;
+    ::setsockopt(l->listener_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (auto ok = l->backend_->watch(l->wake_.get(), &wake_tag, watch_mode::level_read); !ok)
         return std::unexpected(ok.error().wrap("stop eventfd"));
     l->resume_accepting();
@@ -105,10 +110,16 @@ void loop::run_posted() {
 
 void loop::resume_accepting() {
     if (accepting_ || !listener_) return;
+    resume_accept_at_ = {};
+    // io_uring accepts by itself (one event per connection, no accept4).
+    if (accept_completions_ && backend_->watch_accepts(listener_.get(), &listener_tag)) {
+        accepting_ = true;
+        return;
+    }
+    accept_completions_ = false;
     // Edge keeps one wake-up per burst; accept_all() drains the queue to
     // EAGAIN. Watching a listener with a waiting connection reports it at once.
     accepting_ = backend_->watch(listener_.get(), &listener_tag, watch_mode::edge_read).has_value();
-    resume_accept_at_ = {};
 }
 
 void loop::pause_accepting() {
@@ -128,45 +139,64 @@ void loop::accept_all() {
             const int e = errno;
             if (e == EAGAIN || e == EWOULDBLOCK) return;
             if (e == EINTR || e == ECONNABORTED || e == EPROTO || e == EPERM) continue;
-            if ((e == EMFILE || e == ENFILE) && reserve_) {
-                reserve_.reset();
-                unique_fd dropped(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-                dropped.reset();
-                reserve_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-            }
-            pause_accepting(); // EMFILE, ENFILE, ENOBUFS, ENOMEM: try again in a moment
+            accept_failed(e);
             return;
         }
-        if (open_connections_.fetch_add(1, std::memory_order_relaxed) >= limits_.max_connections) {
-            open_connections_.fetch_sub(1, std::memory_order_relaxed);
-            protocol_->refuse(socket.get());
-            continue; // closed here
-        }
-        const int one = 1; // small responses must not wait for Nagle
-        ::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        const int fd = socket.get();
-        std::unique_ptr<session> owner = protocol_->open_session(std::move(socket), peer);
-        if (!owner) {
-            open_connections_.fetch_sub(1, std::memory_order_relaxed);
-            continue;
-        }
-        session* s = owner.get();
-        const bool completions = backend_->completes_io() && s->takes_completions();
-        const auto watched =
-            completions ? backend_->watch_completions(fd, s) : backend_->watch(fd, s, watch_mode::edge_read_write);
-        if (!watched) {
-            open_connections_.fetch_sub(1, std::memory_order_relaxed);
-            continue; // owner's destructor closes it
-        }
-        s->completion_io_ = completions;
-        s->id_ = next_session_id_++;
-        by_id_.emplace(s->id_, s);
-        sessions_.emplace(s, std::move(owner));
-        sessions_peak_ = std::max(sessions_peak_, sessions_.size());
-        // Readiness reports a new socket writable at once; a session with
-        // completion I/O hears the same, and starts its first receive.
-        if (completions && s->on_ready(readiness{false, true, false}) == outcome::closed) close_session(s);
+        adopt(std::move(socket), peer);
     }
+}
+
+// The backend accepted (io_uring's multishot accept): the descriptor, or why not.
+void loop::accepted(int socket_or_error) {
+    if (socket_or_error < 0) return accept_failed(-socket_or_error);
+    unique_fd socket(socket_or_error);
+    if (draining_) return; // closed: the listener is going away
+    adopt(std::move(socket), sockaddr_storage{}); // the peer's address: the session asks if it needs it
+}
+
+// EMFILE, ENFILE, ENOBUFS, ENOMEM: try again in a moment. Out of
+// descriptors, the reserve one is given up to take the waiting connection
+// off the queue (and close it), so that the client is not left hanging.
+void loop::accept_failed(int e) {
+    if (e == EINVAL || e == EOPNOTSUPP) accept_completions_ = false; // a kernel without multishot accept: accept4 again
+    if ((e == EMFILE || e == ENFILE) && reserve_) {
+        reserve_.reset();
+        unique_fd dropped(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        dropped.reset();
+        reserve_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    }
+    pause_accepting();
+}
+
+// A new connection becomes a session, or is refused past the limit.
+void loop::adopt(unique_fd socket, const sockaddr_storage& peer) {
+    if (open_connections_.fetch_add(1, std::memory_order_relaxed) >= limits_.max_connections) {
+        open_connections_.fetch_sub(1, std::memory_order_relaxed);
+        protocol_->refuse(socket.get());
+        return; // closed here
+    }
+    const int fd = socket.get();
+    std::unique_ptr<session> owner = protocol_->open_session(std::move(socket), peer);
+    if (!owner) {
+        open_connections_.fetch_sub(1, std::memory_order_relaxed);
+        return;
+    }
+    session* s = owner.get();
+    const bool completions = backend_->completes_io() && s->takes_completions();
+    const auto watched =
+        completions ? backend_->watch_completions(fd, s) : backend_->watch(fd, s, watch_mode::edge_read_write);
+    if (!watched) {
+        open_connections_.fetch_sub(1, std::memory_order_relaxed);
+        return; // owner's destructor closes it
+    }
+    s->completion_io_ = completions;
+    s->id_ = next_session_id_++;
+    by_id_.emplace(s->id_, s);
+    sessions_.emplace(s, std::move(owner));
+    sessions_peak_ = std::max(sessions_peak_, sessions_.size());
+    // Readiness reports a new socket writable at once; a session with
+    // completion I/O hears the same, and starts its first receive.
+    if (completions && s->on_ready(readiness{false, true, false}) == outcome::closed) close_session(s);
 }
 
 void loop::close_session(session* s) {
@@ -261,6 +291,7 @@ void loop::deliver(session* s, const ready_event& event) {
         case event_kind::ready: after = s->on_ready(event.what); break;
         case event_kind::received: after = s->on_received(event.bytes); break;
         case event_kind::sent: after = s->on_sent(event.sent_all); break;
+        case event_kind::accepted: break; // listeners only
         }
     backend_->recycle(event); // the session copied what it keeps
     if (after == outcome::closed) close_session(s);
@@ -277,7 +308,8 @@ void loop::run() {
         for (std::size_t i = 0; i < *waited; ++i) {
             void* tag = events[i].tag;
             if (tag == &listener_tag) {
-                if (!draining_) accept_all();
+                if (events[i].kind == event_kind::accepted) accepted(events[i].accepted);
+                else if (!draining_) accept_all();
             } else if (tag == &wake_tag) {
                 std::uint64_t count;
                 [[maybe_unused]] const ssize_t r = ::read(wake_.get(), &count, sizeof count);

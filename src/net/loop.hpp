@@ -1,10 +1,15 @@
-// loop — one worker of a server: a backend (epoll today), its own listening
+// loop — one worker of a server: a backend (epoll or io_uring), its own listening
 // socket (SO_REUSEPORT: the kernel spreads new connections over the
 // workers' listeners), its sessions and their deadlines, and its timers.
 // It knows no protocol: the protocol_worker makes a session for each
 // accepted connection and words the refusal past --max-connections.
 // Nothing is shared between loops except the server-wide connection count;
 // no thread per connection, no locks on the hot path.
+//
+// Accepting: on io_uring the backend accepts (a multishot accept: one
+// completion per connection, no accept4, no peer address: a session that
+// needs it asks the socket); elsewhere the listener's readiness and accept4
+// to EAGAIN. Accepted sockets inherit TCP_NODELAY from the listener.
 //
 // Accept errors: EMFILE/ENFILE would leave the connection in the queue and
 // wake the loop again at once. Like nginx, the loop keeps a reserve
@@ -112,6 +117,9 @@ public:
 private:
     loop(const loop_limits& limits, std::atomic<std::size_t>& open_connections);
     void accept_all();
+    void accepted(int socket_or_error);
+    void accept_failed(int error_number);
+    void adopt(unique_fd socket, const sockaddr_storage& peer);
     void pause_accepting();
     void resume_accepting();
     void begin_drain();
@@ -130,6 +138,7 @@ private:
     unique_fd reserve_; // /dev/null, given up to accept when descriptors run out
     unique_fd posted_;  // eventfd: post() and resume() from other threads
     bool accepting_ = false;
+    bool accept_completions_ = true; // the backend accepts (io_uring), until it says it cannot
     steady_clock::time_point resume_accept_at_{};
 
     const loop_limits limits_;

@@ -100,7 +100,13 @@ readiness readiness_of(int res) {
 }
 
 // What a request in the ring is for (user_data's low three bits).
-enum request_kind : std::uint64_t { poll_request = 0, recv_request = 1, send_request = 2, pollout_request = 3 };
+enum request_kind : std::uint64_t {
+    poll_request = 0,
+    recv_request = 1,
+    send_request = 2,
+    pollout_request = 3,
+    accept_request = 4,
+};
 constexpr std::uint64_t kind_mask = 7;
 
 std::uint64_t user_data_of(int fd, std::uint32_t generation, request_kind kind = poll_request) {
@@ -149,6 +155,7 @@ public:
         w.tag = tag;
         w.live = true;
         w.completions = true;
+        w.accepting = false;
         w.batch = 0;
         return {};
     }
@@ -191,6 +198,25 @@ public:
             buffers_->give_back(event.buffer_id);
     }
 
+    std::expected<void, error> watch_accepts(int fd, void* tag) override {
+        // Multishot accept came with 5.19, as the buffer rings completion I/O needs.
+        if (!buffers_) return std::unexpected(error::from_errno(EOPNOTSUPP, "io_uring accept"));
+        if (fd < 0 || static_cast<std::uint64_t>(fd) >= (std::uint64_t{1} << 29))
+            return std::unexpected(error::from_errno(EBADF, "io_uring accept"));
+        watched& w = slot(fd);
+        if (w.live) return std::unexpected(error::from_errno(EEXIST, "io_uring accept"));
+        ++w.generation;
+        w.tag = tag;
+        w.live = true;
+        w.completions = false;
+        w.accepting = true;
+        if (!arm_accept(fd, w)) {
+            w.live = w.accepting = false;
+            return std::unexpected(error::from_errno(EBUSY, "io_uring accept: no submission entry"));
+        }
+        return {};
+    }
+
     std::expected<void, error> watch(int fd, void* tag, watch_mode mode) override {
         if (fd < 0 || static_cast<std::uint64_t>(fd) >= (std::uint64_t{1} << 29)) return std::unexpected(error::from_errno(EBADF, "io_uring poll"));
         watched& w = slot(fd);
@@ -200,6 +226,7 @@ public:
         w.mode = mode;
         w.live = true;
         w.completions = false;
+        w.accepting = false;
         w.batch = 0;
         if (!arm(fd, w)) {
             w.live = false;
@@ -214,6 +241,11 @@ public:
         w.live = false;
         if (w.completions) {
             end_completions(fd, w);
+            return;
+        }
+        if (w.accepting) {
+            w.accepting = false;
+            cancel_all(fd);
             return;
         }
         const std::uint64_t target = user_data_of(fd, w.generation);
@@ -249,6 +281,7 @@ private:
         bool recv_cancelling = false; // ... and asked to end, bytes having come unasked
         bool sending = false;
         bool polling_out = false;
+        bool accepting = false; // watch_accepts: a multishot accept in the ring
         std::string send_bytes; // on the heap: its bytes never move while sent
         std::size_t send_done = 0;
     };
@@ -308,13 +341,50 @@ private:
         const bool in_flight = w.recv_armed || w.sending || w.polling_out;
         w.receiving = w.recv_armed = w.recv_cancelling = w.sending = w.polling_out = false;
         early_.erase(fd);
-        if (!in_flight) return;
+        if (in_flight) cancel_all(fd);
+    }
+
+    // Every request on fd cancelled, now.
+    void cancel_all(int fd) noexcept {
         io_uring_sqe* sqe = next_sqe();
         if (!sqe) return; // only an old kernel with an overflowing CQ: the completions are dropped by generation
         io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
         io_uring_sqe_set_data64(sqe, remove_marker);
         if (skip_remove_success_) io_uring_sqe_set_flags(sqe, IOSQE_CQE_SKIP_SUCCESS);
         submit_now();
+    }
+
+    bool arm_accept(int fd, const watched& w) {
+        io_uring_sqe* sqe = next_sqe();
+        if (!sqe) return false;
+        io_uring_prep_multishot_accept(sqe, fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        io_uring_sqe_set_data64(sqe, user_data_of(fd, w.generation, accept_request));
+        return true;
+    }
+
+    // One accepted connection (or why none): an event for the loop. A
+    // descriptor accepted for a listener no longer watched is closed here,
+    // nobody else knows of it. Errors the loop need not hear of (a
+    // connection reset while queued, a signal) are skipped; a multishot
+    // accept that ended is armed again, unless the loop must act.
+    void deliver_accept(std::uint64_t user_data, const io_uring_cqe& cqe, std::span<ready_event> out, std::size_t& n) {
+        const auto fd = static_cast<int>((user_data >> 3) & 0x1fff'ffffu);
+        const auto generation = static_cast<std::uint32_t>(user_data >> 32);
+        watched* w = static_cast<std::size_t>(fd) < slots_.size() ? &slots_[static_cast<std::size_t>(fd)] : nullptr;
+        if (!w || !w->live || !w->accepting || w->generation != generation) {
+            if (cqe.res >= 0) ::close(cqe.res);
+            return;
+        }
+        const bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
+        const int e = -cqe.res;
+        const bool passing = cqe.res < 0 && (e == EAGAIN || e == EINTR || e == ECONNABORTED || e == EPROTO || e == EPERM);
+        if (!more && (cqe.res >= 0 || passing) && !arm_accept(fd, *w)) w->live = w->accepting = false;
+        if (passing) return;
+        ready_event& event = out[n++];
+        event = ready_event{};
+        event.tag = w->tag;
+        event.kind = event_kind::accepted;
+        event.accepted = cqe.res;
     }
 
     // A receive's completion: true when it goes to the session now (it
@@ -446,7 +516,8 @@ private:
             event.what = readiness_of(cqe.res);
             event.what.writable = true; // let the session find out
             break;
-        case poll_request: return;
+        case poll_request:
+        case accept_request: return;
         }
         out[n++] = event;
     }
@@ -523,7 +594,10 @@ private:
             if (n == out.size()) break;
             ++seen;
             if (zc_fault_uring_on_completion) zc_fault_uring_on_completion(ring_.get(), cqe);
-            if (cqe->user_data != remove_marker && (cqe->user_data & kind_mask) != poll_request)
+            const std::uint64_t kind = cqe->user_data == remove_marker ? std::uint64_t{poll_request} : cqe->user_data & kind_mask;
+            if (kind == accept_request)
+                deliver_accept(cqe->user_data, *cqe, out, n);
+            else if (kind != poll_request)
                 deliver_completion(cqe->user_data, *cqe, out, n);
             else
                 deliver(cqe->user_data, cqe->res, (cqe->flags & IORING_CQE_F_MORE) != 0, out, n);
@@ -538,7 +612,7 @@ private:
         const auto generation = static_cast<std::uint32_t>(user_data >> 32);
         if (static_cast<std::size_t>(fd) >= slots_.size()) return;
         watched& w = slots_[static_cast<std::size_t>(fd)];
-        if (!w.live || w.completions || w.generation != generation) return; // removed: its tag may be freed
+        if (!w.live || w.completions || w.accepting || w.generation != generation) return; // removed: its tag may be freed
         // Ended (one-shot, a full CQ, an error other than a descriptor the
         // poll cannot work on): armed again.
         const bool hopeless = res == -EBADF || res == -EINVAL || res == -EOPNOTSUPP;

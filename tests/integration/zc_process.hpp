@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +52,8 @@ struct run_options {
     // Signals the child starts with ignored (as under nohup or `trap '' PIPE`);
     // SIGPIPE, SIGHUP, SIGINT and SIGTERM otherwise start at their default.
     std::vector<int> ignored_signals;
+    // RLIMIT_NOFILE the child starts with, soft and hard (it cannot raise it).
+    std::optional<rlim_t> descriptor_limit;
     std::chrono::milliseconds timeout = 60s;
 };
 
@@ -121,6 +124,10 @@ public:
             for (int signal_number : {SIGPIPE, SIGHUP, SIGINT, SIGTERM}) ::signal(signal_number, SIG_DFL);
             for (int signal_number : options_.ignored_signals) ::signal(signal_number, SIG_IGN);
             if (options_.run_as && (::setgid(*options_.run_as) != 0 || ::setuid(*options_.run_as) != 0)) ::_exit(126);
+            if (options_.descriptor_limit) {
+                const rlimit limit{*options_.descriptor_limit, *options_.descriptor_limit};
+                if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
+            }
             ::execv(argv[0], argv.data());
             ::_exit(127);
         }

@@ -3,13 +3,19 @@
 // send leaves whole however small the peer's window, an unwatched
 // descriptor's receive or send never comes out (not even once its number is
 // reused) and its send buffer outlives it, more receives at once than the
-// backend has buffers are all served. On io_uring with its real rings and
+// backend has buffers are all served, a listener's connections come as
+// accepted descriptors (multishot accept). On io_uring with its real rings and
 // with tiny ones; epoll has none (completes_io() is false) and the loop
 // keeps its sessions on readiness there.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
+#include <set>
 #include <functional>
 #include <map>
 #include <string>
@@ -98,6 +104,42 @@ TEST(net_completion_epoll, epoll_does_no_completion_io) {
     auto made = make_backend(backend_kind::epoll);
     ASSERT_TRUE(made);
     EXPECT_FALSE((*made)->completes_io());
+    EXPECT_FALSE((*made)->watch_accepts(0, nullptr)) << "epoll has no accept of its own";
+}
+
+// A listening TCP socket on 127.0.0.1 and its port.
+std::pair<unique_fd, int> listening_socket() {
+    unique_fd s(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof a;
+    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(s.get(), 1024) != 0 ||
+        ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &length) != 0)
+        return {unique_fd{}, 0};
+    return {std::move(s), ntohs(a.sin_port)};
+}
+
+unique_fd connect_to(int port) {
+    unique_fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return {};
+    return s;
+}
+
+int local_port(int fd) {
+    sockaddr_in a{};
+    socklen_t length = sizeof a;
+    return ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length) == 0 ? ntohs(a.sin_port) : -1;
+}
+
+int peer_port(int fd) {
+    sockaddr_in a{};
+    socklen_t length = sizeof a;
+    return ::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &length) == 0 ? ntohs(a.sin_port) : -1;
 }
 
 TEST_P(net_completion, a_receive_delivers_the_bytes_with_the_tag_and_the_eof_as_none) {
@@ -277,6 +319,47 @@ TEST_P(net_completion, a_session_that_keeps_asking_gets_every_message) {
         ASSERT_TRUE(got) << "message " << i;
         ASSERT_EQ(got->bytes, message);
     }
+}
+
+// Multishot accept: each connection once, as a non-blocking descriptor of
+// the backend's; after unwatch() no connection is taken, and none of those
+// the kernel may still have accepted for the ended request stays open.
+TEST_P(net_completion, a_watched_listener_hands_over_each_connection_once) {
+    if (!test::ensure_descriptor_limit(700, 192)) GTEST_SKIP() << "needs 700 descriptors";
+    auto [listener, port] = listening_socket();
+    ASSERT_TRUE(listener);
+    ASSERT_TRUE(b->watch_accepts(listener.get(), &tag_a));
+    std::set<int> client_ports;
+    std::vector<unique_fd> clients;
+    for (int i = 0; i < 300; ++i) {
+        clients.push_back(connect_to(port));
+        ASSERT_TRUE(clients.back());
+        client_ports.insert(local_port(clients.back().get()));
+    }
+    std::set<int> accepted_ports;
+    std::vector<unique_fd> accepted;
+    for (int pass = 0; pass < 200 && accepted.size() < clients.size(); ++pass) {
+        std::vector<ready_event> out(64);
+        auto n = b->wait(out, 1000);
+        ASSERT_TRUE(n) << n.error().message();
+        for (std::size_t i = 0; i < *n; ++i) {
+            ASSERT_EQ(out[i].kind, event_kind::accepted);
+            ASSERT_EQ(out[i].tag, &tag_a);
+            ASSERT_GE(out[i].accepted, 0) << std::strerror(-out[i].accepted);
+            accepted.emplace_back(out[i].accepted);
+            EXPECT_TRUE(::fcntl(out[i].accepted, F_GETFL) & O_NONBLOCK);
+            EXPECT_TRUE(::fcntl(out[i].accepted, F_GETFD) & FD_CLOEXEC);
+            EXPECT_TRUE(accepted_ports.insert(peer_port(out[i].accepted)).second) << "a connection handed over twice";
+        }
+    }
+    EXPECT_EQ(accepted_ports, client_ports);
+    accepted.clear();
+    const int descriptors = test::open_fd_count();
+    b->unwatch(listener.get());
+    auto late = connect_to(port); // queued in the kernel, for nobody
+    ASSERT_TRUE(late);
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(next_events(20).empty()) << "an event after unwatch()";
+    EXPECT_EQ(test::open_fd_count(), descriptors + 1) << "only the late client's own socket is new";
 }
 
 INSTANTIATE_TEST_SUITE_P(each, net_completion, ::testing::ValuesIn(completion_cases()),
