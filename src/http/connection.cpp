@@ -177,8 +177,13 @@ net::outcome connection::advance() {
             }
             const bool close_after = response_->close_after || owner().draining();
             finish_response();
-            if (close_after) return start_lingering();
-            continue;
+            if (!close_after) continue;
+            // The client said it closes (Connection: close, HTTP/1.0) and
+            // nothing of it is unread: it sends no more, so a plain close
+            // cannot reset it. Otherwise it may still be sending (nginx
+            // lingers on the same condition).
+            if (client_closes_ && begin_ == end_) return net::outcome::closed;
+            return start_lingering();
         }
         // Reading: parse what is buffered first (pipelined requests).
         if (begin_ != end_) {
@@ -271,6 +276,7 @@ void connection::start_response(const request& req, bool second_look) {
     const serve_settings& settings = worker_.settings();
     response_plan plan = handle_static(req, worker_.shared().handler, worker_.files());
     const bool close_after = plan.close_after || !req.keep_alive;
+    client_closes_ = req.client_closes;
     const bool head_only = req.verb == method::head;
     std::string line = request_line_of(req, worker_.log().enabled());
     std::string out = std::move(plan.head);
@@ -359,6 +365,7 @@ connection::start_result connection::begin_sending(int status, bool close_after,
 void connection::start_error(int status) {
     const response_plan plan = error_response(status, true, worker_.shared().handler.server_name);
     head_started_ = false;
+    client_closes_ = false; // a request we refused may have more coming: linger
     begin_sending(status, true, "-", plan.head + plan.inline_body, plan.inline_body.size(), nullptr);
 }
 

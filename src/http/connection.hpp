@@ -103,6 +103,7 @@ private:
     bool drained_ = false;
     bool hung_up_ = false; // the current event reported a hang-up or error
     bool receiving_ = false; // completion I/O: a receive is in flight
+    bool client_closes_ = false; // the response being sent closes because the client asked
 
     std::unique_ptr<char[]> buffer_; // read buffer, only while bytes are pending
     std::size_t begin_ = 0, end_ = 0;

@@ -34,6 +34,11 @@ struct request {
     unsigned version_major = 1;
     unsigned version_minor = 1;
     bool keep_alive = true;    // after Connection: and the version's default
+    // The client itself ends the connection after this request (Connection:
+    // close, HTTP/1.0 without keep-alive) and sends nothing more: no upgrade
+    // or CONNECT bytes, no body held back for a 100-continue. The server may
+    // close at once, without lingering.
+    bool client_closes = false;
     // Headers the handler needs (last one wins for duplicates, except where the
     // RFC says a duplicate makes the request invalid: Host, Content-Length).
     std::string host;

@@ -219,11 +219,12 @@ struct request_parser::impl {
         }
         // llhttp ignores "close" next to "keep-alive" on HTTP/1.0; close wins.
         r.keep_alive = llhttp_should_keep_alive(p) != 0 && !(p->flags & F_CONNECTION_CLOSE);
+        r.client_closes = !r.keep_alive;
         if (p->upgrade || p->method == HTTP_CONNECT) {
             // Not honoured: answer as plain HTTP, then close (what follows
             // would be another protocol's bytes).
             p->upgrade = 0;
-            r.keep_alive = false;
+            r.keep_alive = r.client_closes = false;
         }
         if ((p->flags & F_CONTENT_LENGTH) && p->content_length > s.limits.max_body_bytes) return s.fail(413);
         // RFC 9110 §10.1.1: a client that sent "Expect: 100-continue" holds
@@ -236,7 +237,7 @@ struct request_parser::impl {
         // An HTTP/1.0 client's Expect is ignored (§10.1.1).
         const bool body_follows = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
         if (s.expects_continue && r.version_minor == 1 && body_follows) {
-            r.keep_alive = false;
+            r.keep_alive = r.client_closes = false;
             s.answer_at_head_end = true;
         }
         // No callback sees the line ends after the last header value: pause,

@@ -642,6 +642,31 @@ std::size_t open_descriptors(pid_t pid) {
     return static_cast<std::size_t>(std::distance(fs::directory_iterator(fds), fs::directory_iterator{}));
 }
 
+// A client that asked for the close and left nothing unread is not waited
+// for: the server closes its socket after the response (as nginx does),
+// while the client still holds its own open. A request the server refuses
+// (400) is lingered on instead: the client may still be sending, and a close
+// with its bytes unread would reset the connection under the response.
+TEST_F(serve, a_connection_the_client_asked_to_close_is_closed_without_lingering) {
+    served server(root, {"--workers", "1"});
+    const pid_t pid = server.process().pid();
+    EXPECT_EQ(http_get(server.port(), "/hello.txt").status, 200);
+    std::this_thread::sleep_for(200ms);
+    const std::size_t at_rest = open_descriptors(pid);
+    http_client c(server.port());
+    ASSERT_TRUE(c.send("GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+    EXPECT_EQ(c.read_response().body, "hello, world\n");
+    EXPECT_TRUE(c.closed_within(5s));
+    const auto deadline = std::chrono::steady_clock::now() + 2s; // lingering would hold it 5 s
+    while (open_descriptors(pid) > at_rest && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(open_descriptors(pid), at_rest) << "the server still holds the connection the client asked to close";
+    http_client refused(server.port());
+    ASSERT_TRUE(refused.send("BAD REQUEST LINE\r\n\r\n"));
+    EXPECT_EQ(refused.read_response().status, 400);
+    std::this_thread::sleep_for(500ms);
+    EXPECT_GT(open_descriptors(pid), at_rest) << "a refused request's connection closed without lingering";
+}
+
 // Found by bench/serve-stress: after 10,000 keep-alive connections came and
 // went, zc serve stayed ~5 MiB above its resting size for good (each EOF in a
 // burst of closes took a fresh 16 KiB read buffer, and glibc kept the freed

@@ -175,6 +175,25 @@ TEST(http_request_parser, KeepAliveRules) {
     EXPECT_FALSE(one("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"));
 }
 
+// client_closes: the client ends the connection itself and sends nothing
+// more, so the server may close without lingering; not when bytes of
+// another protocol or a held-back body may still come.
+TEST(http_request_parser, TheClientClosesOnlyWhenItSaidSoAndNothingMayFollow) {
+    auto closes = [](std::string text) {
+        auto out = parse_all(text);
+        EXPECT_EQ(out.error_status, 0) << text;
+        return out.requests.empty() ? false : out.requests[0].client_closes;
+    };
+    EXPECT_FALSE(closes("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+    EXPECT_TRUE(closes("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
+    EXPECT_TRUE(closes("GET / HTTP/1.0\r\n\r\n"));
+    EXPECT_FALSE(closes("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    EXPECT_TRUE(closes("POST / HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: 3\r\n\r\nabc"));
+    EXPECT_FALSE(closes("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n\r\n"));
+    EXPECT_FALSE(closes("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nConnection: close\r\n\r\n"));
+    EXPECT_FALSE(closes("PUT /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nConnection: close\r\nContent-Length: 5\r\n\r\n"));
+}
+
 TEST(http_request_parser, UpgradeDoesNotSwallowTheRest) {
     auto out = parse_all("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n"
                          "GET /next HTTP/1.1\r\nHost: h\r\n\r\n");
