@@ -147,16 +147,9 @@ public:
     bool completes_io() const noexcept override { return buffers_.has_value(); }
 
     std::expected<void, error> watch_completions(int fd, void* tag) override {
-        if (fd < 0 || static_cast<std::uint64_t>(fd) >= (std::uint64_t{1} << 29))
-            return std::unexpected(error::from_errno(EBADF, "io_uring completions"));
-        watched& w = slot(fd);
-        if (w.live) return std::unexpected(error::from_errno(EEXIST, "io_uring completions"));
-        ++w.generation;
-        w.tag = tag;
-        w.live = true;
-        w.completions = true;
-        w.accepting = false;
-        w.batch = 0;
+        auto w = take_slot(fd, tag, "io_uring completions");
+        if (!w) return std::unexpected(w.error());
+        (*w)->completions = true;
         return {};
     }
 
@@ -201,35 +194,22 @@ public:
     std::expected<void, error> watch_accepts(int fd, void* tag) override {
         // Multishot accept came with 5.19, as the buffer rings completion I/O needs.
         if (!buffers_) return std::unexpected(error::from_errno(EOPNOTSUPP, "io_uring accept"));
-        if (fd < 0 || static_cast<std::uint64_t>(fd) >= (std::uint64_t{1} << 29))
-            return std::unexpected(error::from_errno(EBADF, "io_uring accept"));
-        watched& w = slot(fd);
-        if (w.live) return std::unexpected(error::from_errno(EEXIST, "io_uring accept"));
-        ++w.generation;
-        w.tag = tag;
-        w.live = true;
-        w.completions = false;
-        w.accepting = true;
-        if (!arm_accept(fd, w)) {
-            w.live = w.accepting = false;
+        auto w = take_slot(fd, tag, "io_uring accept");
+        if (!w) return std::unexpected(w.error());
+        (*w)->accepting = true;
+        if (!arm_accept(fd, **w)) {
+            (*w)->live = (*w)->accepting = false;
             return std::unexpected(error::from_errno(EBUSY, "io_uring accept: no submission entry"));
         }
         return {};
     }
 
     std::expected<void, error> watch(int fd, void* tag, watch_mode mode) override {
-        if (fd < 0 || static_cast<std::uint64_t>(fd) >= (std::uint64_t{1} << 29)) return std::unexpected(error::from_errno(EBADF, "io_uring poll"));
-        watched& w = slot(fd);
-        if (w.live) return std::unexpected(error::from_errno(EEXIST, "io_uring poll"));
-        ++w.generation;
-        w.tag = tag;
-        w.mode = mode;
-        w.live = true;
-        w.completions = false;
-        w.accepting = false;
-        w.batch = 0;
-        if (!arm(fd, w)) {
-            w.live = false;
+        auto w = take_slot(fd, tag, "io_uring poll");
+        if (!w) return std::unexpected(w.error());
+        (*w)->mode = mode;
+        if (!arm(fd, **w)) {
+            (*w)->live = false;
             return std::unexpected(error::from_errno(EBUSY, "io_uring poll: no submission entry"));
         }
         return {};
@@ -285,6 +265,21 @@ private:
         std::string send_bytes; // on the heap: its bytes never move while sent
         std::size_t send_done = 0;
     };
+
+    // fd's slot for a new watch (a new generation: completions of an
+    // earlier watch of the same number are not delivered).
+    std::expected<watched*, error> take_slot(int fd, void* tag, const char* what) {
+        if (fd < 0 || static_cast<std::uint64_t>(fd) >= (std::uint64_t{1} << 29))
+            return std::unexpected(error::from_errno(EBADF, what));
+        watched& w = slot(fd);
+        if (w.live) return std::unexpected(error::from_errno(EEXIST, what));
+        ++w.generation;
+        w.tag = tag;
+        w.live = true;
+        w.completions = w.accepting = false;
+        w.batch = 0;
+        return &w;
+    }
 
     watched& slot(int fd) {
         // Just as far as this descriptor: the vector's growth is geometric
