@@ -584,6 +584,31 @@ TEST_F(serve, out_of_descriptors_closes_new_clients_without_spinning_then_recove
     EXPECT_EQ(r.body, "hello, world\n");
 }
 
+// --backend auto (the default) takes io-uring where this kernel runs it,
+// else epoll with the reason said once.
+TEST(serve_backend, auto_takes_io_uring_where_the_kernel_allows_it_and_says_why_not_elsewhere) {
+    temp_dir dir;
+    const auto started = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--root", dir.path().string(), "--workers", "1"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        zc_process p(args, within(60s));
+        const bool serving = p.wait_for_stderr("zc: serving");
+        ::kill(p.pid(), SIGTERM);
+        const run_result r = p.finish();
+        return std::pair{serving, r.err};
+    };
+    const auto [uring_runs, uring_err] = started({"--backend", "io-uring"});
+    const auto [serving, err] = started({});
+    ASSERT_TRUE(serving) << err;
+    if (uring_runs) {
+        EXPECT_NE(err.find(", io-uring)"), std::string::npos) << err;
+        EXPECT_EQ(err.find("using epoll"), std::string::npos) << err;
+    } else {
+        EXPECT_NE(err.find(", epoll)"), std::string::npos) << err;
+        EXPECT_NE(err.find("using epoll"), std::string::npos) << "the reason io-uring was passed over: " << err;
+    }
+}
+
 TEST_F(serve, sigterm_on_ipv6_exits_zero) {
     zc_process process({"serve", "--listen", "[::1]:0", "--root", root.string(), "--workers", "2"}, within(60s));
     ASSERT_TRUE(process.wait_for_stderr("zc: serving")) << process.stderr_so_far();
