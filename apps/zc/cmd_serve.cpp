@@ -165,9 +165,10 @@ command add_serve_command(CLI::App& zc) {
     app->add_option_function<std::string>(
            "--backend",
            [&s](const std::string& text) { s.net.backend = *net::backend_from_name(text); },
-           fmt::format("How each worker learns which connections are ready: epoll, io-uring (multishot poll, "
-                       "Linux 5.13+; fails to start where io_uring is refused), or auto (default {}; the "
-                       "startup line names the one used)",
+           fmt::format("How each worker waits for its connections: epoll, io-uring (accepts, receives and "
+                       "sends in the ring, Linux 5.19+; readiness only on 5.13-5.18; fails to start where "
+                       "io_uring is refused), or auto (default {}: io-uring where the kernel runs it, else "
+                       "epoll with the reason; the startup line names the one used)",
                        net::backend_name(defaults.net.backend)))
         ->type_name("auto|epoll|io-uring")
         ->check(CLI::IsMember({"auto", "epoll", "io-uring"}).description(""));

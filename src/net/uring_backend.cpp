@@ -1,8 +1,9 @@
-// uring_backend — readiness from io_uring (seastar's reactor_backend_uring,
-// readiness only): each watched descriptor has one poll request in the
-// ring, and wait() is one io_uring_enter that submits what changed since the
-// last pass and waits for completions. Sessions still do their own
-// recv/send/sendfile.
+// uring_backend — io_uring for a loop (seastar's reactor_backend_uring):
+// wait() is one io_uring_enter that submits what changed since the last
+// pass and waits for completions. Listeners are multishot accepts and the
+// sessions that take completion I/O have their receives and sends in the
+// ring (below); the rest (eventfds, sessions that do their own I/O) have one
+// poll request each, readiness like epoll's.
 //
 // Edge: a multishot IORING_OP_POLL_ADD (Linux 5.13) posts a completion on
 // each wake-up of the socket's wait queue — new bytes, room to write, a
@@ -40,8 +41,11 @@
 //
 // Completion I/O (watch_completions, Linux 5.19: a provided-buffer ring and
 // cancellation by descriptor): for a session that takes it, there is no poll
-// at all. Its receive is an IORING_OP_RECV that lets the kernel pick one of
-// uring_buffers' buffers when bytes arrive; its send is an IORING_OP_SEND of
+// at all. Its receive is a multishot IORING_OP_RECV (6.0) that stays armed
+// and lets the kernel pick one of uring_buffers' buffers each time bytes
+// arrive; bytes that come before the session asks are copied aside (their
+// buffer goes back), the receive is cancelled so that the rest waits in the
+// kernel, and the next receive() is answered from them. Its send is an IORING_OP_SEND of
 // bytes the backend owns until every one left (a short send is submitted
 // again from where it stopped), also past unwatch(): a closed session's send
 // buffer may not be freed while the kernel could still read it; and when a
@@ -52,6 +56,10 @@
 // unwatch() cancels what a session has in flight (IORING_ASYNC_CANCEL_FD)
 // before its descriptor closes; nothing, when nothing is in flight (a
 // connection that ended with the peer's EOF).
+//
+// Accept (watch_accepts, 5.19): one multishot IORING_OP_ACCEPT per
+// listener, a completion per connection with its descriptor; one accepted
+// for a listener no longer watched is closed here.
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
