@@ -22,7 +22,7 @@
 
 namespace zc::net {
 
-enum class watch_mode {
+enum class watch_mode : std::uint8_t {
     level_read,      // reported while readable (the stop eventfd)
     edge_read,       // listeners: one report per burst of connections
     edge_read_write, // sessions: readable, writable, hang-up

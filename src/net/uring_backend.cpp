@@ -175,13 +175,9 @@ public:
     void send(int fd, std::string bytes) override {
         watched& w = slot(fd);
         if (!w.live || w.sending) return;
-        // Moved, a heap string keeps its buffer (the slot table may grow,
-        // the bytes may become an orphan's): only a short string's bytes
-        // would move with it, so those are put on the heap too.
-        if (bytes.capacity() < sizeof(std::string)) bytes.reserve(sizeof(std::string));
-        w.send_bytes = std::move(bytes);
-        w.send_done = 0;
+        w.send_slot = keep_send(std::move(bytes));
         if (queue_send(fd, w)) w.sending = true;
+        else drop_send(w.send_slot);
     }
 
     void wait_writable(int fd) override {
@@ -256,23 +252,51 @@ public:
     }
 
 private:
+    // One per descriptor number up to the highest (every worker's table
+    // spans the process's descriptors): kept to 32 bytes.
     struct watched {
         void* tag = nullptr;
         std::uint32_t generation = 0;
-        std::uint32_t batch = 0; // the reap that reported it last, and where in `out`
+        std::uint32_t send_slot = 0; // while sending: its bytes, sends_[send_slot]
+        std::uint32_t batch = 0;     // the reap that reported it last, and where in `out`
         std::uint32_t index = 0;
         watch_mode mode = watch_mode::edge_read;
-        bool live = false;
-        bool completions = false; // watch_completions: no poll, receives and sends in the ring
-        bool receiving = false;   // the session asked for bytes and has not had them yet
-        bool recv_armed = false;  // a (multishot) receive queued or in the kernel
-        bool recv_cancelling = false; // ... and asked to end, bytes having come unasked
-        bool sending = false;
-        bool polling_out = false;
-        bool accepting = false; // watch_accepts: a multishot accept in the ring
-        std::string send_bytes; // on the heap: its bytes never move while sent
-        std::size_t send_done = 0;
+        bool live : 1 = false;
+        bool completions : 1 = false; // watch_completions: no poll, receives and sends in the ring
+        bool receiving : 1 = false;   // the session asked for bytes and has not had them yet
+        bool recv_armed : 1 = false;  // a (multishot) receive queued or in the kernel
+        bool recv_cancelling : 1 = false; // ... and asked to end, bytes having come unasked
+        bool sending : 1 = false;
+        bool polling_out : 1 = false;
+        bool accepting : 1 = false; // watch_accepts: a multishot accept in the ring
     };
+    static_assert(sizeof(watched) <= 32);
+
+    // A send's bytes, kept until its last completion, and how many left.
+    // Moved, a heap string keeps its buffer (sends_ may grow), so only a
+    // short string, whose bytes would move with it, is put on the heap
+    // first. Not in the slots: an idle descriptor needs no room for them.
+    struct pending_send {
+        std::string bytes;
+        std::size_t done = 0;
+    };
+
+    std::uint32_t keep_send(std::string bytes) {
+        if (bytes.capacity() < sizeof(std::string)) bytes.reserve(sizeof(std::string));
+        if (free_sends_.empty()) {
+            sends_.push_back({std::move(bytes), 0});
+            return static_cast<std::uint32_t>(sends_.size() - 1);
+        }
+        const std::uint32_t i = free_sends_.back();
+        free_sends_.pop_back();
+        sends_[i] = {std::move(bytes), 0};
+        return i;
+    }
+
+    void drop_send(std::uint32_t i) {
+        free_bytes(sends_[i].bytes);
+        free_sends_.push_back(i);
+    }
 
     // fd's slot for a new watch (a new generation: completions of an
     // earlier watch of the same number are not delivered).
@@ -327,8 +351,8 @@ private:
     bool queue_send(int fd, const watched& w) {
         io_uring_sqe* sqe = next_sqe();
         if (!sqe) return false;
-        const std::string& bytes = w.send_bytes;
-        io_uring_prep_send(sqe, fd, bytes.data() + w.send_done, bytes.size() - w.send_done, MSG_NOSIGNAL);
+        const pending_send& p = sends_[w.send_slot];
+        io_uring_prep_send(sqe, fd, p.bytes.data() + p.done, p.bytes.size() - p.done, MSG_NOSIGNAL);
         io_uring_sqe_set_data64(sqe, user_data_of(fd, w.generation, send_request));
         return true;
     }
@@ -339,8 +363,7 @@ private:
     // wait). A send's bytes stay until its last completion.
     void end_completions(int fd, watched& w) noexcept {
         w.completions = false;
-        if (w.sending) orphaned_sends_.emplace(user_data_of(fd, w.generation, send_request), std::move(w.send_bytes));
-        free_bytes(w.send_bytes);
+        if (w.sending) orphaned_sends_.emplace(user_data_of(fd, w.generation, send_request), w.send_slot);
         const bool in_flight = w.recv_armed || w.sending || w.polling_out;
         w.receiving = w.recv_armed = w.recv_cancelling = w.sending = w.polling_out = false;
         early_.erase(fd);
@@ -488,7 +511,10 @@ private:
         watched* w = static_cast<std::size_t>(fd) < slots_.size() ? &slots_[static_cast<std::size_t>(fd)] : nullptr;
         if (!w || !w->live || !w->completions || w->generation != generation) { // its session is gone
             if (has_buffer && buffers_) buffers_->give_back(buffer_id);
-            if (kind == send_request) orphaned_sends_.erase(user_data);
+            if (const auto orphan = orphaned_sends_.find(user_data); kind == send_request && orphan != orphaned_sends_.end()) {
+                drop_send(orphan->second);
+                orphaned_sends_.erase(orphan);
+            }
             return;
         }
         ready_event event{};
@@ -504,16 +530,17 @@ private:
                 buffers_->give_back(buffer_id);
             }
             break;
-        case send_request:
-            if (cqe.res > 0) w->send_done += static_cast<std::size_t>(cqe.res);
+        case send_request: {
+            pending_send& p = sends_[w->send_slot];
+            if (cqe.res > 0) p.done += static_cast<std::size_t>(cqe.res);
             // A short send, or one that moved nothing and may be retried: the rest.
-            if ((cqe.res > 0 || retry_later(cqe.res)) && w->send_done < w->send_bytes.size() && queue_send(fd, *w))
-                return;
+            if ((cqe.res > 0 || retry_later(cqe.res)) && p.done < p.bytes.size() && queue_send(fd, *w)) return;
             event.kind = event_kind::sent;
-            event.sent_all = cqe.res > 0 && w->send_done == w->send_bytes.size();
+            event.sent_all = cqe.res > 0 && p.done == p.bytes.size();
             w->sending = false;
-            free_bytes(w->send_bytes);
+            drop_send(w->send_slot);
             break;
+        }
         case pollout_request:
             w->polling_out = false;
             event.what = readiness_of(cqe.res);
@@ -640,7 +667,9 @@ private:
     // lives, and the bytes of sends still in flight are freed only after the
     // ring closed (io_uring_queue_exit cancels them first).
     std::vector<watched> slots_; // by descriptor number
-    std::unordered_map<std::uint64_t, std::string> orphaned_sends_; // unwatched while in flight
+    std::vector<pending_send> sends_;         // sends in flight (keep_send)
+    std::vector<std::uint32_t> free_sends_;
+    std::unordered_map<std::uint64_t, std::uint32_t> orphaned_sends_; // unwatched while in flight: their sends_
     detail::uring ring_;
     bool disabled_;
     bool skip_remove_success_;
