@@ -94,6 +94,13 @@ public:
     }
 };
 
+// An accept error that concerns one queued connection (reset while it
+// waited, a signal, a firewall's refusal), not the listener: skip it and
+// accept the next. The others (EMFILE, ENFILE, ENOMEM…) the loop acts on.
+constexpr bool accept_error_passes(int e) noexcept {
+    return e == EINTR || e == ECONNABORTED || e == EPROTO || e == EPERM;
+}
+
 enum class backend_kind { automatic, epoll, io_uring };
 
 // "auto", "epoll", "io-uring" (the spelling of zc serve --backend).

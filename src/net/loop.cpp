@@ -138,7 +138,7 @@ void loop::accept_all() {
         if (!socket) {
             const int e = errno;
             if (e == EAGAIN || e == EWOULDBLOCK) return;
-            if (e == EINTR || e == ECONNABORTED || e == EPROTO || e == EPERM) continue;
+            if (accept_error_passes(e)) continue;
             accept_failed(e);
             return;
         }

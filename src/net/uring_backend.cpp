@@ -403,7 +403,7 @@ private:
         }
         const bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
         const int e = -cqe.res;
-        const bool passing = cqe.res < 0 && (e == EAGAIN || e == EINTR || e == ECONNABORTED || e == EPROTO || e == EPERM);
+        const bool passing = cqe.res < 0 && (e == EAGAIN || accept_error_passes(e));
         if (!more && (cqe.res >= 0 || passing) && !arm_accept(fd, *w)) w->live = w->accepting = false;
         if (passing) return;
         ready_event& event = out[n++];
