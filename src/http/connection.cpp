@@ -279,8 +279,12 @@ void connection::start_response(const request& req, bool second_look) {
     client_closes_ = req.client_closes;
     const bool head_only = req.verb == method::head;
     std::string line = request_line_of(req, worker_.log().enabled());
-    std::string out = std::move(plan.head);
     served_one_ = true;
+    if (plan.whole_response) {
+        begin_sending(plan.status, close_after, std::move(line), std::move(plan.whole_response), plan.length, nullptr);
+        return;
+    }
+    std::string out = std::move(plan.head);
     if (head_only || !plan.file || plan.length == 0) {
         const std::size_t body = head_only ? 0 : plan.inline_body.size();
         if (!head_only) out += plan.inline_body;
@@ -330,7 +334,7 @@ void connection::look_again(const request& req, const response_plan& plan) {
 // status 0: nothing is sent, the connection closes. A file range the engine
 // cannot start for another reason than a shrunken file becomes a 500
 // (nothing was sent yet, so an honest one).
-connection::start_result connection::begin_sending(int status, bool close_after, std::string request_line, std::string out,
+connection::start_result connection::begin_sending(int status, bool close_after, std::string request_line, net::send_bytes out,
                                std::size_t inline_body, const response_plan* file_body) {
     response_ = std::make_unique<response>();
     response_->status = status;
@@ -351,7 +355,7 @@ connection::start_result connection::begin_sending(int status, bool close_after,
         response_->file = file_body->file;
         range = {file_body->file.get(), file_body->file_size_at_open, file_body->offset, file_body->length};
     }
-    auto sender = net::head_and_range::start(fd(), socket_facts(), std::move(out), range, worker_.shared().transfer);
+    auto sender = net::head_and_range::start(fd(), socket_facts(), std::move(out).take(), range, worker_.shared().transfer);
     if (sender) {
         response_->sender.emplace(std::move(*sender));
         return start_result::started;

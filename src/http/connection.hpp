@@ -73,7 +73,7 @@ private:
     void forget_file(const shared_fd& file);
     void start_error(int status);
     enum class start_result { started, file_shrank };
-    start_result begin_sending(int status, bool close_after, std::string request_line, std::string out,
+    start_result begin_sending(int status, bool close_after, std::string request_line, net::send_bytes out,
                        std::size_t inline_body, const response_plan* file_body);
     send_result send_some();
     void finish_response();

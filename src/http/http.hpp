@@ -116,8 +116,17 @@ struct response_plan {
     // The whole of `file` as the open-file cache keeps it (small, settled
     // files: open_file_cache.hpp), so the range needs no read; else null.
     std::shared_ptr<const std::string> file_bytes;
+    // Or the whole response, head and body (`length` bytes of it), ready to
+    // send as it is: the open-file cache's (open_file_cache::ready_response);
+    // head, inline_body and file are then empty, file_bytes the body's bytes.
+    std::shared_ptr<const std::string> whole_response;
     bool close_after = false;    // Connection: close (error, client asked, or HTTP/1.0)
-    std::uint64_t body_bytes() const noexcept { return file ? length : inline_body.size(); }
+    std::uint64_t body_bytes() const noexcept { return file || whole_response ? length : inline_body.size(); }
+    // The head's bytes, wherever they are.
+    std::string_view head_bytes() const noexcept {
+        if (!whole_response) return head;
+        return std::string_view(*whole_response).substr(0, whole_response->size() - length);
+    }
 };
 
 struct static_config {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "http/static_parts.hpp"
+
 namespace zc::http {
 namespace {
 
@@ -64,7 +66,11 @@ open_file_cache::extras open_file_cache::insert(const std::string& relative, con
     if (const auto found = index_.find(relative); found != index_.end()) erase(found->second);
     while (index_.size() >= capacity_) erase(std::prev(lru_.end()));
     const auto now = clock::now();
-    lru_.push_front(entry{relative, file, st, now, nullptr, now, entity_tag(st), http_date(st.st_mtim.tv_sec)});
+    std::string etag = entity_tag(st);
+    std::string last_modified = http_date(st.st_mtim.tv_sec);
+    std::string headers = file_headers(mime_type(relative), static_cast<std::uint64_t>(st.st_size), last_modified, etag);
+    lru_.push_front(entry{relative, file, st, now, nullptr, now, std::move(etag), std::move(last_modified),
+                          std::move(headers), {}});
     index_.emplace(relative, lru_.begin());
     return lru_.front().view();
 }

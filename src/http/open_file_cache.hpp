@@ -24,7 +24,9 @@
 // pinned for long).
 //
 // Small files' bytes: an entry may also keep the whole file (keep_bytes),
-// so a response needs no read; at most `max_bytes` of them per cache. They
+// so a response needs no read; at most `max_bytes` of them per cache (a
+// kept file's ready response, its head and a second copy of the bytes, is
+// not counted: at most one per entry). They
 // are handed out only with a hit, i.e. while the file has the size, mtime
 // and ctime it had when read — and only a file that had not changed for a
 // second before it was read is kept (settled()), because a timestamp moves
@@ -53,13 +55,23 @@ public:
     using clock = std::chrono::steady_clock;
 
     using bytes_ptr = std::shared_ptr<const std::string>;
-    // What a hit carries besides the descriptor: the validators formatted
-    // once per entry (views into it: valid until the cache's next change)
-    // and the file's bytes when kept.
+    // A kept file's whole 200 response to a keep-alive HTTP/1.1 GET, head
+    // and body, sent as it is (shared, not copied) until its Date is not
+    // the current one; built by the handler, kept with the entry.
+    struct ready_response {
+        bytes_ptr bytes;
+        std::string date; // its Date header's value
+    };
+    // What a hit carries besides the descriptor: the validators and the
+    // header block of a whole-file response (file_headers()), formatted once
+    // per entry (views into it: valid until the cache's next change), and
+    // the file's bytes when kept.
     struct extras {
         std::string_view etag;
         std::string_view last_modified;
+        std::string_view whole_file_headers;
         bytes_ptr bytes;
+        ready_response* ready = nullptr;
     };
 
     explicit open_file_cache(std::size_t capacity = 256,
@@ -100,7 +112,9 @@ private:
         clock::time_point checked; // the last stat of the path
         std::string etag;
         std::string last_modified;
-        extras view() const { return {etag, last_modified, bytes}; }
+        std::string whole_file_headers;
+        ready_response ready;
+        extras view() { return {etag, last_modified, whole_file_headers, bytes, &ready}; }
     };
     void erase(std::list<entry>::iterator it);
 

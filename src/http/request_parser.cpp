@@ -56,6 +56,9 @@ struct request_parser::impl {
     bool swallow_rest = false;     // after such a request: nothing more is parsed
     bool failed = false;
     int error_status = 0;          // set by a callback before it fails the parse
+    // Between two keep-alive requests llhttp is where a fresh one starts and
+    // on_message_begin clears the rest: reset() has nothing to do.
+    bool reusable = true;
 
     // Head byte accounting: bytes of this head in earlier chunks, plus the
     // distance from head_begin (the head's first byte in this chunk, or the
@@ -116,6 +119,7 @@ struct request_parser::impl {
         s.expects_continue = false;
         s.body_bytes = 0;
         s.message_started = true;
+        s.reusable = false;
         s.in_head = true;
         s.head_bytes_before = 0;
         s.head_begin = nullptr;
@@ -271,6 +275,7 @@ request_parser::~request_parser() = default;
 
 void request_parser::reset() {
     impl& s = *impl_;
+    if (s.reusable) return;
     s = impl(s.limits);
     s.parser.data = &s; // the temporary's address was copied with llhttp's state
 }
@@ -334,10 +339,10 @@ request_parser::result request_parser::feed(std::string_view data) {
 
 request request_parser::take() {
     impl& s = *impl_;
-    request out = std::move(s.current);
-    s.current = request{};
+    request out = std::move(s.current); // on_message_begin starts the next one afresh
     if (s.complete) {
         s.complete = false;
+        s.reusable = out.keep_alive && !s.swallow_rest;
         llhttp_resume(&s.parser);
     }
     return out;

@@ -33,8 +33,6 @@ std::string_view reason_phrase(int status) {
     }
 }
 
-namespace {
-
 // The Date header changes once a second: formatted then, per thread.
 const std::string& current_http_date() {
     thread_local std::int64_t formatted_second = -1;
@@ -46,8 +44,6 @@ const std::string& current_http_date() {
     }
     return text;
 }
-
-} // namespace
 
 std::string start_head(int status, std::string_view server_name, std::size_t body_room) {
     std::string head;
@@ -70,5 +66,17 @@ void add_header(std::string& head, std::string_view name, std::string_view value
 }
 
 void finish_head(std::string& head) { head += "\r\n"; }
+
+std::string file_headers(std::string_view content_type, std::uint64_t length, std::string_view last_modified,
+                         std::string_view etag) {
+    std::string headers;
+    headers.reserve(160);
+    add_header(headers, "Content-Type", content_type);
+    add_header(headers, "Content-Length", std::to_string(length));
+    add_header(headers, "Last-Modified", last_modified);
+    add_header(headers, "ETag", etag);
+    add_header(headers, "Accept-Ranges", "bytes");
+    return headers;
+}
 
 } // namespace zc::http

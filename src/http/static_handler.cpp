@@ -114,6 +114,15 @@ response_plan not_modified(const request& req, const static_config& config, std:
     return plan;
 }
 
+response_plan ready_plan(const open_file_cache::ready_response& ready, open_file_cache::bytes_ptr file_bytes) {
+    response_plan plan;
+    plan.status = 200;
+    plan.whole_response = ready.bytes;
+    plan.length = file_bytes->size();
+    plan.file_bytes = std::move(file_bytes);
+    return plan;
+}
+
 // A regular file, open and fstat'ed: conditionals, range, head, body.
 // cached: what the open-file cache has for the file (empty validators: none).
 response_plan serve_file(const request& req, const static_config& config, shared_fd file, const struct stat& st,
@@ -148,24 +157,39 @@ response_plan serve_file(const request& req, const static_config& config, shared
         }
     }
 
+    // The commonest response of all, a kept file's whole body to a keep-alive
+    // HTTP/1.1 GET, is the same bytes for a second (its Date): built once.
+    open_file_cache::ready_response* const ready =
+        status == 200 && req.verb == method::get && req.keep_alive && req.version_minor == 1 && cached.ready &&
+                cached.bytes && cached.bytes->size() == size
+            ? cached.ready
+            : nullptr;
+    if (ready && ready->bytes && ready->date == current_http_date()) return ready_plan(*ready, std::move(cached.bytes));
+
     response_plan plan;
     plan.status = status;
     plan.close_after = !req.keep_alive;
     // A body as small as the cache keeps leaves in one send with its head.
     const bool body_with_head = req.verb == method::get && range.length <= config.keep_bytes_up_to;
     plan.head = start_head(status, config.server_name, body_with_head ? static_cast<std::size_t>(range.length) : 0);
-    add_header(plan.head, "Content-Type", mime_type(path));
-    add_header(plan.head, "Content-Length", std::to_string(range.length));
+    if (status == 200 && !cached.whole_file_headers.empty()) {
+        plan.head += cached.whole_file_headers;
+    } else {
+        plan.head += file_headers(mime_type(path), range.length, last_modified, etag);
+    }
     if (status == 206) {
         add_header(plan.head, "Content-Range",
                    "bytes " + std::to_string(range.first) + "-" + std::to_string(range.first + range.length - 1) +
                        "/" + std::to_string(size));
     }
-    add_header(plan.head, "Last-Modified", last_modified);
-    add_header(plan.head, "ETag", etag);
-    add_header(plan.head, "Accept-Ranges", "bytes");
     add_connection_header(plan.head, req, plan.close_after);
     finish_head(plan.head);
+    if (ready) {
+        plan.head += *cached.bytes;
+        ready->bytes = std::make_shared<const std::string>(std::move(plan.head));
+        ready->date = current_http_date();
+        return ready_plan(*ready, std::move(cached.bytes));
+    }
     if (req.verb == method::get && range.length > 0) {
         plan.file = std::move(file);
         plan.offset = range.first;

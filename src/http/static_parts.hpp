@@ -14,6 +14,8 @@ namespace zc::http {
 
 // ---- response_head.cpp: status lines and header blocks -------------------
 std::string_view reason_phrase(int status);
+// The Date header's value now: formatted once a second, per thread.
+const std::string& current_http_date();
 // "HTTP/1.1 <status> <reason>\r\nServer: …\r\nDate: …\r\n"; add headers, then
 // finish_head() appends the empty line. body_room: capacity for a body the
 // connection appends to the head (sent with it), so that it needs no second
@@ -21,6 +23,12 @@ std::string_view reason_phrase(int status);
 std::string start_head(int status, std::string_view server_name, std::size_t body_room = 0);
 void add_header(std::string& head, std::string_view name, std::string_view value);
 void finish_head(std::string& head);
+// The headers that describe `length` bytes of a file, in the order a 200
+// sends them: Content-Type, Content-Length, Last-Modified, ETag,
+// Accept-Ranges. The open-file cache keeps a whole file's block, so a hit's
+// head is a copy instead of five formatted lines.
+std::string file_headers(std::string_view content_type, std::uint64_t length, std::string_view last_modified,
+                         std::string_view etag);
 
 // ---- escape.cpp ----------------------------------------------------------
 // &, <, >, ", ' as entities: for names and paths shown in HTML.

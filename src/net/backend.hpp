@@ -34,6 +34,28 @@ struct readiness {
     bool hung_up = false; // the peer closed its side, or an error is pending
 };
 
+// The bytes of one completion send: the sender's own, or shared with whoever
+// keeps them for many sends (the open-file cache's ready responses), which
+// then leave without a copy. Either way they stay put until the send ends.
+class send_bytes {
+public:
+    send_bytes() = default;
+    send_bytes(std::string owned) : owned_(std::move(owned)) {}
+    send_bytes(std::shared_ptr<const std::string> shared) : shared_(std::move(shared)) {}
+    std::string_view view() const noexcept { return shared_ ? std::string_view(*shared_) : std::string_view(owned_); }
+    // The bytes as a string of the caller's (a copy only when shared).
+    std::string take() && { return shared_ ? std::string(*shared_) : std::move(owned_); }
+    std::string& owned() noexcept { return owned_; }
+    void release() noexcept {
+        std::string().swap(owned_); // the buffer too: a moved-from or cleared string keeps it
+        shared_.reset();
+    }
+
+private:
+    std::string owned_;
+    std::shared_ptr<const std::string> shared_;
+};
+
 // What a completion backend did for a session (watch_completions):
 // `received` carries the bytes of one receive (none: the peer closed or the
 // connection failed), `sent` says whether all the bytes of a send() left;
@@ -80,7 +102,7 @@ public:
     virtual void receive(int fd) { (void)fd; }
     // Sends all of `bytes` (the backend keeps them until they left, also
     // past unwatch()): a `sent` event. One send in flight per descriptor.
-    virtual void send(int fd, std::string bytes) { (void)fd, (void)bytes; }
+    virtual void send(int fd, send_bytes bytes) { (void)fd, (void)bytes; }
     // One report of room to write: a `ready` event with writable set.
     virtual void wait_writable(int fd) { (void)fd; }
     // A `received` event's buffer goes back to the backend.

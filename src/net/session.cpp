@@ -19,7 +19,7 @@ void session::arm_at(steady_clock::time_point when) { loop_.set_deadline(*this, 
 void session::disarm() { loop_.clear_deadline(*this); }
 
 void session::receive() { loop_.io().receive(fd()); }
-void session::send(std::string bytes) { loop_.io().send(fd(), std::move(bytes)); }
+void session::send(send_bytes bytes) { loop_.io().send(fd(), std::move(bytes)); }
 void session::wait_writable() { loop_.io().wait_writable(fd()); }
 
 } // namespace zc::net

@@ -66,7 +66,7 @@ public:
     // True when the loop gave this session completion I/O.
     bool completion_io() const noexcept { return completion_io_; }
     void receive();
-    void send(std::string bytes);
+    void send(send_bytes bytes);
     void wait_writable();
 
     int fd() const noexcept { return socket_.get(); }

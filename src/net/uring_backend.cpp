@@ -94,10 +94,6 @@ unsigned poll_mask(watch_mode mode) {
     return POLLIN;
 }
 
-// Frees a string's buffer (clear() and assigning an empty string keep it:
-// a slot would hold its last response's bytes for good).
-void free_bytes(std::string& s) noexcept { std::string().swap(s); }
-
 // A receive or send that moved nothing and may simply be asked again.
 bool retry_later(int res) { return res == -EINTR || res == -EAGAIN; }
 
@@ -172,7 +168,7 @@ public:
         }
     }
 
-    void send(int fd, std::string bytes) override {
+    void send(int fd, send_bytes bytes) override {
         watched& w = slot(fd);
         if (!w.live || w.sending) return;
         w.send_slot = keep_send(std::move(bytes));
@@ -277,12 +273,12 @@ private:
     // short string, whose bytes would move with it, is put on the heap
     // first. Not in the slots: an idle descriptor needs no room for them.
     struct pending_send {
-        std::string bytes;
+        send_bytes bytes;
         std::size_t done = 0;
     };
 
-    std::uint32_t keep_send(std::string bytes) {
-        if (bytes.capacity() < sizeof(std::string)) bytes.reserve(sizeof(std::string));
+    std::uint32_t keep_send(send_bytes bytes) {
+        if (bytes.owned().capacity() < sizeof(std::string)) bytes.owned().reserve(sizeof(std::string));
         if (free_sends_.empty()) {
             sends_.push_back({std::move(bytes), 0});
             return static_cast<std::uint32_t>(sends_.size() - 1);
@@ -294,7 +290,7 @@ private:
     }
 
     void drop_send(std::uint32_t i) {
-        free_bytes(sends_[i].bytes);
+        sends_[i].bytes.release();
         free_sends_.push_back(i);
     }
 
@@ -352,7 +348,8 @@ private:
         io_uring_sqe* sqe = next_sqe();
         if (!sqe) return false;
         const pending_send& p = sends_[w.send_slot];
-        io_uring_prep_send(sqe, fd, p.bytes.data() + p.done, p.bytes.size() - p.done, MSG_NOSIGNAL);
+        const std::string_view bytes = p.bytes.view();
+        io_uring_prep_send(sqe, fd, bytes.data() + p.done, bytes.size() - p.done, MSG_NOSIGNAL);
         io_uring_sqe_set_data64(sqe, user_data_of(fd, w.generation, send_request));
         return true;
     }
@@ -534,9 +531,9 @@ private:
             pending_send& p = sends_[w->send_slot];
             if (cqe.res > 0) p.done += static_cast<std::size_t>(cqe.res);
             // A short send, or one that moved nothing and may be retried: the rest.
-            if ((cqe.res > 0 || retry_later(cqe.res)) && p.done < p.bytes.size() && queue_send(fd, *w)) return;
+            if ((cqe.res > 0 || retry_later(cqe.res)) && p.done < p.bytes.view().size() && queue_send(fd, *w)) return;
             event.kind = event_kind::sent;
-            event.sent_all = cqe.res > 0 && p.done == p.bytes.size();
+            event.sent_all = cqe.res > 0 && p.done == p.bytes.view().size();
             w->sending = false;
             drop_send(w->send_slot);
             break;

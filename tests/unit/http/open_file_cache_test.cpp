@@ -16,6 +16,7 @@
 
 #include "http/http.hpp"
 #include "http/open_file_cache.hpp"
+#include "http/static_parts.hpp"
 #include "support/test_support.hpp"
 
 namespace zc::http {
@@ -40,7 +41,7 @@ protected:
         req.method_name = "GET";
         req.target = target;
         response_plan plan = handle_static(req, config, &c);
-        EXPECT_EQ(plan.status, 200) << plan.head;
+        EXPECT_EQ(plan.status, 200) << plan.head_bytes();
         return plan;
     }
     // Its body as the connection would send it: the kept bytes, else read
@@ -57,8 +58,9 @@ protected:
     // GET through the handler with the cache; returns the Content-Length and the body.
     std::pair<std::string, std::string> get(const std::string& target) {
         const response_plan plan = plan_get(cache, target);
-        const auto at = plan.head.find("Content-Length: ");
-        std::string length = plan.head.substr(at + 16, plan.head.find("\r\n", at) - at - 16);
+        const std::string_view head = plan.head_bytes();
+        const auto at = head.find("Content-Length: ");
+        std::string length(head.substr(at + 16, head.find("\r\n", at) - at - 16));
         return {length, body_of(plan)};
     }
 
@@ -178,8 +180,8 @@ TEST_F(http_open_file_cache, a_hit_carries_the_validators_of_the_files_stat) {
     const std::string modified = "Last-Modified: " + http_date(st.st_mtim.tv_sec) + "\r\n";
     for (const char* pass : {"miss", "hit"}) {
         const response_plan plan = handle_static(req, config, &cache);
-        EXPECT_NE(plan.head.find(etag), std::string::npos) << pass << ": " << plan.head;
-        EXPECT_NE(plan.head.find(modified), std::string::npos) << pass << ": " << plan.head;
+        EXPECT_NE(plan.head_bytes().find(etag), std::string::npos) << pass << ": " << plan.head_bytes();
+        EXPECT_NE(plan.head_bytes().find(modified), std::string::npos) << pass << ": " << plan.head_bytes();
     }
     EXPECT_EQ(cache.size(), 1u);
 }
@@ -197,7 +199,7 @@ TEST_F(http_open_file_cache, a_trusted_stat_serves_the_file_as_it_was_until_the_
     write("v.txt", "second, longer");
     const response_plan trusted = handle_static(req, config, &trusting);
     EXPECT_EQ(trusted.length, 5u) << "inside the window: the stat of the last check";
-    EXPECT_NE(trusted.head.find("Content-Length: 5\r\n"), std::string::npos);
+    EXPECT_NE(trusted.head_bytes().find("Content-Length: 5\r\n"), std::string::npos);
     trusting.forget(trusted.file);
     EXPECT_EQ(handle_static(req, config, &trusting).length, 14u) << "forgotten: looked at again";
     write("v.txt", "third");
@@ -275,6 +277,62 @@ TEST_F(http_open_file_cache_bytes, the_budget_bounds_what_is_kept_and_eviction_r
     EXPECT_EQ(small.kept_bytes(), 8u) << "b is not kept: 16 > 12";
     EXPECT_TRUE(planned(small, "/c.txt").first); // evicts a (capacity 2): its bytes return
     EXPECT_EQ(small.kept_bytes(), 2u);
+}
+
+// A kept file's whole response to a keep-alive HTTP/1.1 GET is built once (a
+// second: its Date) and then handed out as the same bytes: head and body.
+TEST_F(http_open_file_cache_bytes, a_kept_files_plain_get_is_one_ready_response) {
+    write("r.txt", "ready body");
+    wait_until_settled();
+    const response_plan first = plan_get(cache, "/r.txt");
+    ASSERT_TRUE(first.whole_response);
+    const response_plan second = plan_get(cache, "/r.txt");
+    if (second.whole_response != first.whole_response) { // the Date's second turned between the two
+        EXPECT_NE(second.whole_response->find(current_http_date()), std::string::npos);
+    }
+    ASSERT_TRUE(second.whole_response);
+    const std::string& bytes = *second.whole_response;
+    const std::string_view head = second.head_bytes();
+    EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
+    EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;
+    EXPECT_NE(head.find("\r\nContent-Length: 10\r\n"), std::string_view::npos) << head;
+    EXPECT_NE(head.find("\r\nContent-Type: text/plain"), std::string_view::npos) << head;
+    EXPECT_EQ(head.find("Connection:"), std::string_view::npos) << head;
+    EXPECT_EQ(bytes.substr(head.size()), "ready body");
+    EXPECT_TRUE(second.head.empty());
+    EXPECT_FALSE(second.file);
+
+    write("r.txt", "READY BODY"); // rewritten in place: the entry and its response go
+    const response_plan after = plan_get(cache, "/r.txt");
+    EXPECT_FALSE(after.whole_response) << "just changed: not kept, nothing ready";
+    EXPECT_EQ(body_of(after), "READY BODY");
+}
+
+// Every other answer to the same file is made for its request.
+TEST_F(http_open_file_cache_bytes, only_a_plain_keep_alive_get_takes_the_ready_response) {
+    write("r.txt", "ready body");
+    wait_until_settled();
+    ASSERT_TRUE(plan_get(cache, "/r.txt").whole_response);
+    const auto answer = [&](auto change) {
+        request req;
+        req.verb = method::get;
+        req.method_name = "GET";
+        req.target = "/r.txt";
+        change(req);
+        return handle_static(req, config, &cache);
+    };
+    const response_plan head = answer([](request& r) { r.verb = method::head, r.method_name = "HEAD"; });
+    const response_plan range = answer([](request& r) { r.range = "bytes=0-4"; });
+    const response_plan closing = answer([](request& r) { r.keep_alive = false; });
+    const response_plan old = answer([](request& r) { r.version_minor = 0; });
+    const response_plan unchanged = answer([](request& r) { r.if_none_match = "*"; });
+    for (const response_plan* plan : {&head, &range, &closing, &old, &unchanged})
+        EXPECT_FALSE(plan->whole_response) << plan->status << ": " << plan->head;
+    EXPECT_EQ(range.status, 206);
+    EXPECT_EQ(body_of(range), "ready");
+    EXPECT_NE(closing.head.find("Connection: close\r\n"), std::string::npos);
+    EXPECT_NE(old.head.find("Connection: keep-alive\r\n"), std::string::npos);
+    EXPECT_EQ(unchanged.status, 304);
 }
 
 } // namespace

@@ -415,5 +415,42 @@ TEST(http_request_parser, MovedParserKeepsWorking) {
     EXPECT_EQ(second.take().target, "/a");
 }
 
+// A pooled parser is reset before its next connection: whatever the last one
+// left it in, the next request parses as with a new parser, and nothing of
+// the previous request (its headers, its close, its error) carries over.
+TEST(http_request_parser, ResetParserParsesLikeANewOne) {
+    const std::string next = "GET /next HTTP/1.1\r\nHost: n\r\n\r\n";
+    const struct {
+        const char* left_by;
+        std::string input;
+    } cases[] = {
+        {"a keep-alive request with conditionals", "GET /a HTTP/1.1\r\nHost: h\r\nRange: bytes=0-1\r\nIf-None-Match: \"x\"\r\n\r\n"},
+        {"a request that closes", "GET /a HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"},
+        {"half a head", "GET /a HTTP/1.1\r\nRange: bytes=0-1\r\nHo"},
+        {"a parse error", "GET /a HTTP/1.1\r\nHost: h\r\nHost: i\r\n\r\n"},
+        {"an HTTP/1.0 request", "GET /a HTTP/1.0\r\n\r\n"},
+        {"Expect: 100-continue with a body", "PUT /a HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.left_by);
+        request_parser parser;
+        if (parser.feed(c.input).what == kind::complete) parser.take();
+        parser.reset();
+        EXPECT_FALSE(parser.in_progress());
+        const auto r = parser.feed(next);
+        ASSERT_EQ(r.what, kind::complete);
+        EXPECT_EQ(r.consumed, next.size());
+        const request req = parser.take();
+        EXPECT_EQ(req.target, "/next");
+        EXPECT_EQ(req.host, "n");
+        EXPECT_TRUE(req.keep_alive);
+        EXPECT_FALSE(req.range.has_value());
+        EXPECT_FALSE(req.if_none_match.has_value());
+        // and it goes on parsing keep-alive requests after that
+        ASSERT_EQ(parser.feed(next).what, kind::complete);
+        EXPECT_EQ(parser.take().target, "/next");
+    }
+}
+
 } // namespace
 } // namespace zc::http

@@ -88,6 +88,24 @@ protected:
         }
         return events;
     }
+
+    // Reads the peer's side of p until the backend reports the send of `bytes`
+    // done, then what is left: what arrived, and the send's event.
+    std::pair<std::string, std::optional<seen>> collect_send(socket_pair& p, send_bytes bytes) {
+        b->send(p.watched.get(), std::move(bytes));
+        std::string arrived;
+        std::optional<seen> done;
+        char buffer[65536];
+        for (int i = 0; i < 20000 && !done; ++i) {
+            const ssize_t n = ::read(p.peer.get(), buffer, sizeof buffer);
+            if (n > 0) arrived.append(buffer, static_cast<std::size_t>(n));
+            for (const seen& e : next_events(n > 0 ? 0 : 10))
+                if (e.tag == &tag_a && e.kind == event_kind::sent) done = e;
+        }
+        for (ssize_t n; (n = ::read(p.peer.get(), buffer, sizeof buffer)) > 0;) arrived.append(buffer, static_cast<std::size_t>(n));
+        return {std::move(arrived), done};
+    }
+
     // Waits until an event of `kind` for `tag` comes (at most `rounds` waits).
     std::optional<seen> wait_for(const void* tag, event_kind kind, int rounds = 20) {
         for (int i = 0; i < rounds; ++i)
@@ -165,29 +183,31 @@ TEST_P(net_completion, a_send_larger_than_the_window_leaves_whole_and_in_order) 
     auto p = socket_pair::make();
     ASSERT_TRUE(b->watch_completions(p.watched.get(), &tag_a));
     const std::string message = pattern(4 << 20);
-    b->send(p.watched.get(), message);
-    std::string arrived;
-    std::optional<seen> done;
-    for (int i = 0; i < 20000 && !done; ++i) {
-        char buffer[65536];
-        const ssize_t n = ::read(p.peer.get(), buffer, sizeof buffer);
-        if (n > 0) arrived.append(buffer, static_cast<std::size_t>(n));
-        for (const seen& e : next_events(n > 0 ? 0 : 10))
-            if (e.tag == &tag_a && e.kind == event_kind::sent) done = e;
-    }
+    const auto [arrived, done] = collect_send(p, message);
     ASSERT_TRUE(done) << "no completion of the send";
     EXPECT_TRUE(done->sent_all);
-    char buffer[65536];
-    for (ssize_t n; (n = ::read(p.peer.get(), buffer, sizeof buffer)) > 0;) arrived.append(buffer, static_cast<std::size_t>(n));
     EXPECT_EQ(arrived.size(), message.size());
     EXPECT_TRUE(arrived == message) << "bytes out of order or lost";
+}
+
+// Shared bytes (a cache's ready response) leave the same way, in parts, and
+// the backend lets go of them when the send is over.
+TEST_P(net_completion, shared_bytes_leave_whole_and_are_let_go_after_the_send) {
+    auto p = socket_pair::make();
+    ASSERT_TRUE(b->watch_completions(p.watched.get(), &tag_a));
+    const auto message = std::make_shared<const std::string>(pattern(4 << 20));
+    const auto [arrived, done] = collect_send(p, message);
+    ASSERT_TRUE(done) << "no completion of the send";
+    EXPECT_TRUE(done->sent_all);
+    EXPECT_TRUE(arrived == *message) << "bytes out of order or lost";
+    EXPECT_EQ(message.use_count(), 1) << "the backend still holds the bytes after their send";
 }
 
 TEST_P(net_completion, a_send_to_a_closed_peer_says_not_all) {
     auto p = socket_pair::make();
     ASSERT_TRUE(b->watch_completions(p.watched.get(), &tag_a));
     p.peer.reset();
-    b->send(p.watched.get(), "HTTP/1.1 200 OK\r\n\r\n");
+    b->send(p.watched.get(), std::string("HTTP/1.1 200 OK\r\n\r\n"));
     const auto got = wait_for(&tag_a, event_kind::sent);
     ASSERT_TRUE(got);
     EXPECT_FALSE(got->sent_all);
