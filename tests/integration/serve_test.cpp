@@ -302,6 +302,53 @@ TEST_F(serve, keep_alive_and_pipelining) {
     EXPECT_EQ(slow.read_response().body, "hello, world\n");
 }
 
+// A settled small file is kept, and its plain GET answered from a ready
+// response shared by every request of that second: all byte-exact and in
+// order, pipelined or not, interleaved with answers made per request
+// (HEAD, a range, a 304), and never again once the file changed.
+TEST_F(serve, a_kept_files_ready_response_is_exact_and_goes_when_the_file_changes) {
+    write_file(root / "kept.bin", small);
+    std::this_thread::sleep_for(1100ms); // settled: kept from the first request on
+    served server(root);
+    http_client c(server.port());
+    std::string burst;
+    for (int i = 0; i < 20; ++i) burst += "GET /kept.bin HTTP/1.1\r\nHost: t\r\n\r\n";
+    burst += "HEAD /kept.bin HTTP/1.1\r\nHost: t\r\n\r\n";
+    burst += "GET /kept.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=10-19\r\n\r\n";
+    burst += "GET /kept.bin HTTP/1.1\r\nHost: t\r\nIf-None-Match: *\r\n\r\n";
+    burst += "GET /kept.bin HTTP/1.1\r\nHost: t\r\n\r\n";
+    for (int round = 0; round < 3; ++round) {
+        SCOPED_TRACE(round);
+        ASSERT_TRUE(c.send(burst));
+        for (int i = 0; i < 20; ++i) {
+            const auto r = c.read_response();
+            ASSERT_EQ(r.status, 200) << i;
+            EXPECT_TRUE(r.body == small) << i;
+            EXPECT_EQ(r.header("content-length"), "1000");
+            EXPECT_FALSE(r.header("date").empty());
+        }
+        const auto head = c.read_response(true);
+        EXPECT_EQ(head.status, 200);
+        EXPECT_EQ(head.header("content-length"), "1000");
+        const auto range = c.read_response();
+        EXPECT_EQ(range.status, 206);
+        EXPECT_EQ(range.body, small.substr(10, 10));
+        EXPECT_EQ(c.read_response(true).status, 304);
+        const auto last = c.read_response();
+        EXPECT_EQ(last.status, 200);
+        EXPECT_TRUE(last.body == small);
+    }
+    const std::string changed = pattern(1000, 9); // same size, in place: only mtime and ctime move
+    {
+        std::ofstream out(root / "kept.bin", std::ios::binary | std::ios::in | std::ios::out);
+        out.write(changed.data(), static_cast<std::streamsize>(changed.size()));
+    }
+    ASSERT_TRUE(c.send("GET /kept.bin HTTP/1.1\r\nHost: t\r\n\r\n"));
+    const auto after = c.read_response();
+    EXPECT_EQ(after.status, 200);
+    EXPECT_TRUE(after.body == changed) << "the ready response outlived its file";
+}
+
 TEST_F(serve, traversal_attempts_never_leave_the_root) {
     served server(root, {"--list"});
     const std::vector<std::string> hostile = {
