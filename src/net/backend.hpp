@@ -36,16 +36,19 @@ struct readiness {
 
 // The bytes of one completion send: the sender's own, or shared with whoever
 // keeps them for many sends (the open-file cache's ready responses), which
-// then leave without a copy. Either way they stay put until the send ends.
+// then leave without a copy. Either way they stay put when a send_bytes is
+// moved (the backend's store of sends grows while the kernel reads them):
+// a string short enough to hold its bytes inside itself is put on the heap.
 class send_bytes {
 public:
     send_bytes() = default;
-    send_bytes(std::string owned) : owned_(std::move(owned)) {}
+    send_bytes(std::string owned) : owned_(std::move(owned)) {
+        if (owned_.capacity() < sizeof(std::string)) owned_.reserve(sizeof(std::string));
+    }
     send_bytes(std::shared_ptr<const std::string> shared) : shared_(std::move(shared)) {}
     std::string_view view() const noexcept { return shared_ ? std::string_view(*shared_) : std::string_view(owned_); }
     // The bytes as a string of the caller's (a copy only when shared).
     std::string take() && { return shared_ ? std::string(*shared_) : std::move(owned_); }
-    std::string& owned() noexcept { return owned_; }
     void release() noexcept {
         std::string().swap(owned_); // the buffer too: a moved-from or cleared string keeps it
         shared_.reset();

@@ -268,17 +268,15 @@ private:
     };
     static_assert(sizeof(watched) <= 32);
 
-    // A send's bytes, kept until its last completion, and how many left.
-    // Moved, a heap string keeps its buffer (sends_ may grow), so only a
-    // short string, whose bytes would move with it, is put on the heap
-    // first. Not in the slots: an idle descriptor needs no room for them.
+    // A send's bytes, kept until its last completion (send_bytes keeps them
+    // in place while sends_ grows), and how many left. Not in the slots: an
+    // idle descriptor needs no room for them.
     struct pending_send {
         send_bytes bytes;
         std::size_t done = 0;
     };
 
     std::uint32_t keep_send(send_bytes bytes) {
-        if (bytes.owned().capacity() < sizeof(std::string)) bytes.owned().reserve(sizeof(std::string));
         if (free_sends_.empty()) {
             sends_.push_back({std::move(bytes), 0});
             return static_cast<std::uint32_t>(sends_.size() - 1);
@@ -508,7 +506,8 @@ private:
         watched* w = static_cast<std::size_t>(fd) < slots_.size() ? &slots_[static_cast<std::size_t>(fd)] : nullptr;
         if (!w || !w->live || !w->completions || w->generation != generation) { // its session is gone
             if (has_buffer && buffers_) buffers_->give_back(buffer_id);
-            if (const auto orphan = orphaned_sends_.find(user_data); kind == send_request && orphan != orphaned_sends_.end()) {
+            if (kind != send_request) return;
+            if (const auto orphan = orphaned_sends_.find(user_data); orphan != orphaned_sends_.end()) {
                 drop_send(orphan->second);
                 orphaned_sends_.erase(orphan);
             }
