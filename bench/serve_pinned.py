@@ -40,6 +40,9 @@ NGINX_SENDFILE = "nginx sendfile on"
 NGINX_BUFFERED = "nginx sendfile off, output_buffers 2 1m"
 NGINX_TWIN = "nginx sendfile on, second instance"
 ZC, ZC_BASELINE = "zc serve", "zc serve baseline"
+# wrk's --timeout: a 64 MiB response may take longer than wrk's default 2 s,
+# which would count it as an error and leave it out of the latencies.
+WRK_TIMEOUT = "30s"
 
 
 def zc_names(names):
@@ -243,9 +246,7 @@ def client_argv(args, url):
     pin = ["taskset", "-c", str(args.client_cpu)] if args.client_cpu is not None else []
     if args.client == "h2load":
         return pin + ["h2load", "--h1", "-t1", f"-c{args.connections}", "-D", str(args.seconds), url]
-    # --timeout: a 64 MiB response may take longer than wrk's default 2 s,
-    # which would count it as an error and leave it out of the latencies.
-    return pin + ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "30s", "--latency", url]
+    return pin + ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", WRK_TIMEOUT, "--latency", url]
 
 
 def measure(args, server, size, round_number, position):
@@ -483,7 +484,7 @@ def run(args, workdir):
         pinning = (f"servers on CPU {args.server_cpu} (one worker each), {args.client} on CPU {args.client_cpu}"
                    if args.unpinned_reason is None else f"NOT PINNED ({args.unpinned_reason})")
         client = (f"h2load --h1 -t1 -c{args.connections} -D {args.seconds}" if args.client == "h2load"
-                  else f"wrk -t1 -c{args.connections} -d{args.seconds}s --timeout 30s --latency")
+                  else f"wrk -t1 -c{args.connections} -d{args.seconds}s --timeout {WRK_TIMEOUT} --latency")
         print(f"## zc serve vs nginx {nginx_version(args.nginx)}, {pinning}; {client}; "
               f"{args.rounds} round(s), medians; {platform.release()}\n")
         print(f"{total} runs of {args.seconds} s, about {total * (args.seconds + 0.5) / 60:.1f} min.", flush=True)
