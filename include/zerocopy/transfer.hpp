@@ -48,6 +48,12 @@ struct transfer_options {
     // Most bytes handed to one syscall (sendfile, splice, write from a mapping,
     // copy_file_range). 0 = the strategy's own default.
     std::size_t chunk_size = 0;
+    // Most bytes one transfer_job::step() moves; 0 = no limit. A step that
+    // reaches it returns state::yielded: an event loop then turns to its other
+    // connections before this one goes on, so one fast reader cannot hold the
+    // loop for a whole large file (nginx's sendfile_max_chunk). transfer()
+    // just goes on.
+    std::uint64_t step_limit = 0;
     // Address space one mmap window may take (mmap-write, zero-copy sends).
     std::size_t mmap_window = 64u << 20;
     // Capacity asked for the private pipe of splice strategies (F_SETPIPE_SZ;
@@ -125,10 +131,13 @@ ZEROCOPY_API std::expected<transfer_stats, error> transfer(int source_fd, int si
 // step() never waits on a non-blocking descriptor: it moves what it can and
 // returns would_block (with the descriptor it waits on) or done. Call it again
 // when that descriptor is ready; it continues at the exact byte reached. On a
-// blocking sink it behaves like transfer(). Not thread-safe; movable.
+// blocking sink it behaves like transfer(). With options.step_limit, a step
+// that moved that many bytes returns yielded: call it again when it is this
+// job's turn (both descriptors may still be ready, so do not wait on them).
+// Not thread-safe; movable.
 class ZEROCOPY_API transfer_job {
 public:
-    enum class state { done, would_block_on_sink, would_block_on_source };
+    enum class state { done, would_block_on_sink, would_block_on_source, yielded };
 
     static std::expected<transfer_job, error> start(int source_fd, int sink_fd,
                                                     const transfer_options& options = {});

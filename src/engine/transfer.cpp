@@ -362,6 +362,7 @@ std::expected<transfer_job::state, error> transfer_job::impl::run() {
         switch (*moved) {
         case step::done:
             stats.strategy_used = id;
+            if (ctx.paused()) return state::yielded;
             if (ctx.range_complete() || holes != holes_mode::on) return finish();
             continue; // at the end of a data extent: the next one
         case step::sink_blocked: return state::would_block_on_sink;
@@ -377,6 +378,9 @@ transfer_job::~transfer_job() = default;
 
 std::expected<transfer_job::state, error> transfer_job::step() {
     detail::sigpipe_guard guard(impl_->options.guard_sigpipe);
+    const std::uint64_t limit = impl_->options.step_limit;
+    auto& ctx = impl_->ctx;
+    ctx.pause_at = limit == 0 || ctx.done > UINT64_MAX - limit ? UINT64_MAX : ctx.done + limit;
     return impl_->run();
 }
 
@@ -391,6 +395,7 @@ std::expected<transfer_stats, error> transfer(int source_fd, int sink_fd, const 
         auto state = job->step();
         if (!state) return std::unexpected(state.error());
         if (*state == transfer_job::state::done) return job->stats();
+        if (*state == transfer_job::state::yielded) continue;
         pollfd p{};
         p.fd = *state == transfer_job::state::would_block_on_sink ? sink_fd : source_fd;
         p.events = *state == transfer_job::state::would_block_on_sink ? POLLOUT : POLLIN;

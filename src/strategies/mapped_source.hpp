@@ -70,6 +70,7 @@ public:
         const std::size_t cap = ctx.options->chunk_size ? ctx.options->chunk_size : default_send;
         for (;;) {
             if (auto collected = collect_completions(ctx); !collected) return std::unexpected(collected.error());
+            if (ctx.paused()) return step::done; // the window and the sends in flight stay for the next step
             if (ctx.complete()) return finish(ctx);
             if (ctx.position < window_start_ || ctx.position >= window_start_ + window_.size()) {
                 auto settled = settle(ctx);

@@ -44,18 +44,28 @@ struct transfer_context {
     // extent being copied while the engine skips the source's holes
     // (transfer_options::preserve_holes); UINT64_MAX = the end of the range.
     std::uint64_t stop_at = UINT64_MAX;
+    // Where this step ends (transfer_options::step_limit); UINT64_MAX = no
+    // limit. Unlike stop_at it bounds only what is moved now, not how far a
+    // mover maps or reads ahead (remaining()): the next step goes on from it.
+    std::uint64_t pause_at = UINT64_MAX;
 
     // Bytes until the next stop.
     std::uint64_t remaining() const noexcept {
         const std::uint64_t end = std::min(total.value_or(UINT64_MAX), stop_at);
         return end == UINT64_MAX ? UINT64_MAX : end - done;
     }
-    // The next request size: at most `cap`, at most what is left.
+    // The next request size: at most `cap`, at most what is left, at most what
+    // this step may still move.
     std::size_t next_chunk(std::size_t cap) const noexcept {
-        return static_cast<std::size_t>(std::min<std::uint64_t>(cap, remaining()));
+        const std::uint64_t until_pause = pause_at == UINT64_MAX ? UINT64_MAX : pause_at - std::min(done, pause_at);
+        return static_cast<std::size_t>(std::min<std::uint64_t>({cap, remaining(), until_pause}));
     }
-    // A mover has nothing more to do now: the range is complete or a stop is reached.
-    bool complete() const noexcept { return range_complete() || done == stop_at; }
+    // A mover has nothing more to do now: the range is complete, a stop is
+    // reached, or this step moved its limit.
+    bool complete() const noexcept { return range_complete() || done == stop_at || paused(); }
+    // This step moved its limit (bytes a failed mover left may take it past)
+    // and more of the range is left.
+    bool paused() const noexcept { return done >= pause_at && !range_complete(); }
     // The whole range is in the sink.
     bool range_complete() const noexcept { return finished || (total && done == *total); }
     // n more bytes are in the sink.

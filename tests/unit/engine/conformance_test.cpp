@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "core/io.hpp"
@@ -85,6 +86,7 @@ struct sink_end {
     std::filesystem::path file;
     sink_end() = default;
     sink_end(sink_end&&) = default;
+    sink_end& operator=(sink_end&&) = default;
     ~sink_end() { write_fd.reset(); } // before the collector joins
 };
 
@@ -159,58 +161,71 @@ private:
     int fds_before_ = 0;
 };
 
-TEST_P(conformance, moves_the_range_exactly_or_refuses_the_pair) {
-    const auto& c = GetParam();
-    temp_dir dir;
-    const auto& ops = detail::ops_for(c.strategy);
-
-    // Describe the pair as the engine will see it.
-    const std::size_t file_length = c.offset == 0 ? c.size : c.size + c.offset + 17;
-    const auto& path = source_files::instance().get(file_length);
-    const std::string expected = read_file(path).substr(c.offset, c.size);
-
+// One case set up: its source (a file, or a stream a thread feeds), its
+// sink, the bytes it must deliver and whether the strategy refuses the pair.
+struct prepared_case {
+    std::string expected;
     stream_source stream;
     unique_fd file_source;
-    int source_fd;
+    int source_fd = -1;
+    sink_end sink;
+    std::optional<std::string> refusal; // why the strategy refuses the pair
+    transfer_options options;
+};
+
+// Fills `p` for case `c`; skips the test where the strategy cannot run here.
+void prepare(const conformance_case& c, const temp_dir& dir, prepared_case& p) {
+    const auto& ops = detail::ops_for(c.strategy);
+    const std::size_t file_length = c.offset == 0 ? c.size : c.size + c.offset + 17;
+    const auto& path = source_files::instance().get(file_length);
+    p.expected = read_file(path).substr(c.offset, c.size);
     if (c.source == kind::file) {
-        file_source = open_read(path);
-        source_fd = file_source.get();
+        p.file_source = open_read(path);
+        p.source_fd = p.file_source.get();
     } else {
         auto [out, in] = c.source == kind::pipe ? pipe_pair() : tcp_pair();
-        stream.read_fd = std::move(in);
-        stream.feeder = std::thread(feed, std::move(out), expected);
-        source_fd = stream.read_fd.get();
+        p.stream.read_fd = std::move(in);
+        p.stream.feeder = std::thread(feed, std::move(out), p.expected);
+        p.source_fd = p.stream.read_fd.get();
     }
-    sink_end sink = make_sink(c.sink, dir);
+    p.sink = make_sink(c.sink, dir);
 
-    auto source_endpoint = detail::inspect(source_fd, "source");
-    auto sink_endpoint = detail::inspect(sink.write_fd.get(), "sink");
+    // Describe the pair as the engine will see it.
+    auto source_endpoint = detail::inspect(p.source_fd, "source");
+    auto sink_endpoint = detail::inspect(p.sink.write_fd.get(), "sink");
     ASSERT_TRUE(source_endpoint && sink_endpoint);
-    const auto refusal = ops.refuses(*source_endpoint, *sink_endpoint);
-    if (!refusal) {
+    if (auto refused = ops.refuses(*source_endpoint, *sink_endpoint)) p.refusal = std::move(*refused);
+    if (!p.refusal) {
         if (const auto& unavailable = detail::availability(c.strategy))
             GTEST_SKIP() << ops.name << " unavailable here: " << unavailable->message();
     }
-
-    transfer_options options;
-    options.strategy = c.strategy;
+    p.options.strategy = c.strategy;
     if (c.offset != 0) {
-        options.offset = c.offset;
-        options.length = c.size;
+        p.options.offset = c.offset;
+        p.options.length = c.size;
     }
-    auto stats = transfer(source_fd, sink.write_fd.get(), options);
+}
 
-    if (refusal) {
+TEST_P(conformance, moves_the_range_exactly_or_refuses_the_pair) {
+    const auto& c = GetParam();
+    temp_dir dir;
+    prepared_case p;
+    prepare(c, dir, p);
+    if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
+    const auto& ops = detail::ops_for(c.strategy);
+    auto stats = transfer(p.source_fd, p.sink.write_fd.get(), p.options);
+
+    if (p.refusal) {
         ASSERT_FALSE(stats) << ops.name << " moved bytes for a pair it says it refuses";
         EXPECT_TRUE(stats.error().is(errc::unsupported_pair)) << stats.error().message();
         EXPECT_NE(stats.error().message().find(std::string(ops.name)), std::string::npos) << stats.error().message();
         return;
     }
     ASSERT_TRUE(stats) << stats.error().message();
-    const std::string got = received(sink);
+    const std::string got = received(p.sink);
     EXPECT_EQ(stats->bytes, c.size);
-    ASSERT_EQ(got.size(), expected.size());
-    EXPECT_EQ(hash_bytes(got), hash_bytes(expected)) << "content differs";
+    ASSERT_EQ(got.size(), p.expected.size());
+    EXPECT_EQ(hash_bytes(got), hash_bytes(p.expected)) << "content differs";
     if (c.strategy == strategy_id::automatic) {
         EXPECT_NE(stats->strategy_used, strategy_id::automatic) << "auto reports the strategy it used";
     } else {
@@ -218,8 +233,45 @@ TEST_P(conformance, moves_the_range_exactly_or_refuses_the_pair) {
         EXPECT_TRUE(stats->fallbacks.empty()) << "an explicit strategy never falls back";
     }
     if (c.source == kind::file && c.offset != 0) {
-        EXPECT_EQ(::lseek(source_fd, 0, SEEK_CUR), 0) << "an explicit offset leaves the fd offset alone";
+        EXPECT_EQ(::lseek(p.source_fd, 0, SEEK_CUR), 0) << "an explicit offset leaves the fd offset alone";
     }
+}
+
+// transfer_options::step_limit: on a blocking sink every step but the last
+// moves exactly the limit and says yielded, the last moves the rest and says
+// done, and the bytes are the same as without a limit. The limit is not a
+// multiple of a page, so steps end inside pages, windows and pipe loads.
+class stepped : public conformance {};
+
+TEST_P(stepped, every_step_moves_the_limit_until_the_last) {
+    const auto& c = GetParam();
+    temp_dir dir;
+    prepared_case p;
+    prepare(c, dir, p);
+    if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure() || p.refusal) return;
+    constexpr std::uint64_t limit = 100'003;
+    p.options.step_limit = limit;
+    auto job = transfer_job::start(p.source_fd, p.sink.write_fd.get(), p.options);
+    ASSERT_TRUE(job) << job.error().message();
+    std::size_t steps = 0;
+    for (;;) {
+        const std::uint64_t before = job->bytes_done();
+        auto state = job->step();
+        ASSERT_TRUE(state) << state.error().message();
+        ++steps;
+        const std::uint64_t moved = job->bytes_done() - before;
+        if (*state == transfer_job::state::done) {
+            EXPECT_LE(moved, limit);
+            break;
+        }
+        ASSERT_EQ(*state, transfer_job::state::yielded) << "a blocking sink and a fed stream never block a step";
+        ASSERT_EQ(moved, limit) << "step " << steps;
+        ASSERT_LT(steps, c.size / limit + 2) << "more steps than the limit allows";
+    }
+    EXPECT_EQ(steps, (c.size + limit - 1) / limit);
+    const std::string got = received(p.sink);
+    ASSERT_EQ(got.size(), p.expected.size());
+    EXPECT_EQ(hash_bytes(got), hash_bytes(p.expected)) << "content differs";
 }
 
 std::vector<conformance_case> all_cases() {
@@ -243,6 +295,20 @@ std::vector<conformance_case> all_cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(every_strategy, conformance, testing::ValuesIn(all_cases()), case_name);
+
+std::vector<conformance_case> stepped_cases() {
+    std::vector<strategy_id> strategies(all_strategies().begin(), all_strategies().end());
+    strategies.push_back(strategy_id::automatic);
+    std::vector<conformance_case> cases;
+    for (strategy_id s : strategies)
+        for (kind sink : {kind::file, kind::tcp, kind::unix_socket, kind::pipe}) {
+            for (std::uint64_t offset : {0u, 4096u + 7u}) cases.push_back({s, kind::file, sink, (1u << 20) + 13, offset});
+            for (kind source : {kind::pipe, kind::tcp}) cases.push_back({s, source, sink, (1u << 20) + 13, 0});
+        }
+    return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(every_strategy, stepped, testing::ValuesIn(stepped_cases()), case_name);
 
 } // namespace
 } // namespace zc::test
